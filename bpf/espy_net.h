@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Network events: connect, accept, bind, listen from per-syscall
+ * tracepoints; TCP close with byte counts from inet_sock_set_state; DNS
+ * question names from UDP datagrams sent to port 53.
+ */
+#ifndef ESPY_BPF_NET_H
+#define ESPY_BPF_NET_H
+
+#include "espy_common.h"
+#include <bpf/bpf_endian.h>
+
+#define ESPY_UNIX_PATH_MAX	108
+#define ESPY_DNS_BUF		(3 * ESPY_PATH_MAX)	/* in scratch->path */
+#define ESPY_DNS_PKT_MAX	512
+#define ESPY_DNS_NAME_MAX	255
+
+/*
+ * Is the socket's state changing on behalf of its owning task?  TCP
+ * changes state either under lock_sock() in the owner's context (close,
+ * shutdown, disconnect, or the backlog replayed by release_sock()) or in
+ * softirq/timer context, which defers to the backlog whenever the owner
+ * holds the lock: so "owned by user" tells task context from interrupt,
+ * without per-CPU preempt counters (not reachable on hardened kernels).
+ */
+static __always_inline int espy_sk_in_task(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_lock.owned) != 0;
+}
+
+static __always_inline void espy_net_zero(struct espy_net *n)
+{
+	n->ret = 0;
+	n->bytes_sent = 0;
+	n->bytes_recv = 0;
+	n->sock_cookie = 0;
+	__builtin_memset(n->local_addr, 0, sizeof(n->local_addr));
+	__builtin_memset(n->remote_addr, 0, sizeof(n->remote_addr));
+	n->local_port = 0;
+	n->remote_port = 0;
+	n->family = 0;
+	n->protocol = 0;
+	n->fd = 0;
+	n->backlog = 0;
+	n->qtype = 0;
+	n->name_len = 0;
+	n->_pad0 = 0;
+}
+
+/* Both ends, protocol and cookie from a socket. */
+static __always_inline void espy_sk_fill(struct espy_net *n,
+					 const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	n->family = family;
+	n->protocol = BPF_CORE_READ(sk, sk_protocol);
+	n->sock_cookie = espy_sock_cookie(sk);
+	n->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	n->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == ESPY_AF_INET) {
+		BPF_CORE_READ_INTO(n->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(n->remote_addr, sk, __sk_common.skc_daddr);
+	} else if (family == ESPY_AF_INET6) {
+		BPF_CORE_READ_INTO(n->local_addr, sk,
+				   __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(n->remote_addr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+/*
+ * A user sockaddr into one end of the record; AF_UNIX paths go to the
+ * tail.  Returns the family, or 0 when it is not one espy reports.
+ */
+static __always_inline __u16 espy_sockaddr(struct espy_scratch *s,
+					   struct espy_net *n, __u32 off,
+					   const void *uaddr, __u32 alen,
+					   int remote)
+{
+	__u8 *addr = remote ? n->remote_addr : n->local_addr;
+	__u16 family = 0, port = 0;
+
+	if (!uaddr || alen < 2)
+		return 0;
+	bpf_probe_read_user(&family, sizeof(family), uaddr);
+	if (family == ESPY_AF_INET && alen >= 8) {
+		bpf_probe_read_user(&port, 2, uaddr + 2);
+		bpf_probe_read_user(addr, 4, uaddr + 4);
+	} else if (family == ESPY_AF_INET6 && alen >= 24) {
+		bpf_probe_read_user(&port, 2, uaddr + 2);
+		bpf_probe_read_user(addr, 16, uaddr + 8);
+	} else if (family == ESPY_AF_UNIX) {
+		__u32 len = alen - 2;
+		char c = 0;
+
+		if (len > ESPY_UNIX_PATH_MAX)
+			len = ESPY_UNIX_PATH_MAX;
+		espy_barrier_var(len);
+		len &= 127;
+		bpf_probe_read_user(&c, 1, uaddr + 2);
+		if (c) {
+			long r = bpf_probe_read_user_str(
+				&s->rec[off & ESPY_REC_MASK],
+				len + 1, uaddr + 2);
+
+			len = r > 0 ? r - 1 : 0;
+		} else {
+			/* abstract: bytes as given, the leading NUL kept */
+			bpf_probe_read_user(&s->rec[off & ESPY_REC_MASK],
+					    len, uaddr + 2);
+		}
+		n->name_len = len;
+	} else {
+		return 0;
+	}
+	if (remote)
+		n->remote_port = bpf_ntohs(port);
+	else
+		n->local_port = bpf_ntohs(port);
+	n->family = family;
+	return family;
+}
+
+static __always_inline struct espy_net *espy_net_init(struct espy_scratch *s,
+						      __u32 type, long ret)
+{
+	struct espy_net *n = (void *)s->rec;
+
+	espy_fill_hdr(&n->hdr, type, 0);
+	espy_net_zero(n);
+	n->ret = ret;
+	return n;
+}
+
+static __always_inline int espy_net_enter(__u32 type, __u64 fd, __u64 uaddr,
+					  __u64 alen)
+{
+	struct espy_stash st = {
+		.args = { fd, uaddr, alen },
+		.type = type,
+	};
+
+	if (espy_is_self())
+		return 0;
+	espy_stash_put(&st);
+	return 0;
+}
+
+/* connect and bind: the address the caller asked for, and the result */
+static __always_inline int espy_net_addr_exit(__u32 type, long ret)
+{
+	struct espy_scratch *s;
+	struct espy_net *n;
+	struct espy_stash st;
+	struct sock *sk;
+	__u32 off = sizeof(*n);
+
+	if (espy_stash_take(type, &st))
+		return 0;
+	s = espy_scratch();
+	if (!s) {
+		espy_count_drop(type);
+		return 0;
+	}
+	n = espy_net_init(s, type, ret);
+	sk = espy_fd_sock(espy_task(), st.args[0]);
+	if (sk)
+		espy_sk_fill(n, sk);
+	/* the sockaddr, not the socket: a refused connect has reset it */
+	if (type == ESPY_EV_CONNECT)
+		__builtin_memset(n->remote_addr, 0, sizeof(n->remote_addr));
+	else
+		__builtin_memset(n->local_addr, 0, sizeof(n->local_addr));
+	if (!espy_sockaddr(s, n, off, (void *)st.args[1], st.args[2],
+			   type == ESPY_EV_CONNECT))
+		return 0;
+	n->fd = st.args[0];
+	off += n->name_len;
+	n->hdr.size = off;
+	espy_emit(n, off, type, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int espy_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return espy_net_enter(ESPY_EV_CONNECT, ctx->args[0], ctx->args[1],
+			      ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int espy_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return espy_net_addr_exit(ESPY_EV_CONNECT, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int espy_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	return espy_net_enter(ESPY_EV_BIND, ctx->args[0], ctx->args[1],
+			      ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int espy_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return espy_net_addr_exit(ESPY_EV_BIND, ctx->ret);
+}
+
+/* accept: the peer of the new socket; failures (EAGAIN...) are noise */
+static __always_inline int espy_accept_exit(long ret)
+{
+	struct espy_scratch *s;
+	struct espy_net *n;
+	struct sock *sk;
+	__u16 family;
+
+	if (ret < 0 || espy_is_self())
+		return 0;
+	sk = espy_fd_sock(espy_task(), ret);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != ESPY_AF_INET && family != ESPY_AF_INET6)
+		return 0;
+	s = espy_scratch();
+	if (!s) {
+		espy_count_drop(ESPY_EV_ACCEPT);
+		return 0;
+	}
+	n = espy_net_init(s, ESPY_EV_ACCEPT, ret);
+	espy_sk_fill(n, sk);
+	n->fd = ret;
+	n->hdr.size = sizeof(*n);
+	espy_emit(n, sizeof(*n), ESPY_EV_ACCEPT, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int espy_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return espy_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int espy_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return espy_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int espy_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	return espy_net_enter(ESPY_EV_LISTEN, ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int espy_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	struct espy_scratch *s;
+	struct espy_net *n;
+	struct espy_stash st;
+	struct sock *sk;
+	__u16 family;
+
+	if (espy_stash_take(ESPY_EV_LISTEN, &st))
+		return 0;
+	sk = espy_fd_sock(espy_task(), st.args[0]);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != ESPY_AF_INET && family != ESPY_AF_INET6)
+		return 0;
+	s = espy_scratch();
+	if (!s) {
+		espy_count_drop(ESPY_EV_LISTEN);
+		return 0;
+	}
+	n = espy_net_init(s, ESPY_EV_LISTEN, ctx->ret);
+	espy_sk_fill(n, sk);
+	n->fd = st.args[0];
+	n->backlog = st.args[1];
+	n->hdr.size = sizeof(*n);
+	espy_emit(n, sizeof(*n), ESPY_EV_LISTEN, 0);
+	return 0;
+}
+
+/*
+ * TCP close.  The transition to TCP_CLOSE mostly happens in softirq (the
+ * last ACK or FIN arrives) where "current" is whoever was interrupted:
+ * then the task fields are left 0 and ESPY_F_NO_TASK is set; the daemon
+ * ties the record to its process by sock_cookie.  Built in a reserved
+ * slot, never in the scratch (which the interrupted task may be using).
+ */
+static __always_inline int espy_tcp_close(const struct sock *sk, int oldstate,
+					  int newstate)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+	struct espy_net *n;
+	int in_task;
+
+	if (newstate != ESPY_TCP_CLOSE || oldstate == ESPY_TCP_LISTEN)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != ESPY_IPPROTO_TCP)
+		return 0;
+	in_task = espy_sk_in_task(sk);
+	if (in_task && espy_is_self())
+		return 0;
+	n = bpf_ringbuf_reserve(&events, sizeof(*n), 0);
+	if (!n) {
+		espy_count_drop(ESPY_EV_TCP_CLOSE);
+		return 0;
+	}
+	if (in_task) {
+		espy_fill_hdr(&n->hdr, ESPY_EV_TCP_CLOSE, sizeof(*n));
+	} else {
+		__builtin_memset(&n->hdr, 0, sizeof(n->hdr));
+		n->hdr.ts_ns = bpf_ktime_get_boot_ns();
+		n->hdr.type = ESPY_EV_TCP_CLOSE;
+		n->hdr.size = sizeof(*n);
+		n->hdr.flags = ESPY_F_NO_TASK;
+		n->hdr.cpu = bpf_get_smp_processor_id();
+		n->hdr.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net,
+					     ns.inum);
+		n->hdr.auid = (__u32)-1;
+		n->hdr.sessionid = (__u32)-1;
+	}
+	espy_net_zero(n);
+	espy_sk_fill(n, sk);
+	n->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+	n->bytes_recv = BPF_CORE_READ(tp, bytes_received);
+	espy_submit(n, 0);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(espy_tcp_btf, const struct sock *sk, const int oldstate,
+	     const int newstate)
+{
+	return espy_tcp_close(sk, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int espy_tcp_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return espy_tcp_close(ctx->skaddr, ctx->oldstate, ctx->newstate);
+}
+
+/* ---- DNS ------------------------------------------------------------------ */
+
+/* one label of the question name */
+static long espy_dns_label(__u32 i, void *arg)
+{
+	struct espy_scratch *s = espy_scratch();
+	struct espy_walk *d;
+	__u32 l, dot;
+
+	if (!s)
+		return 1;
+	d = &s->walk;
+	l = s->path[(ESPY_DNS_BUF + (d->in & (ESPY_DNS_PKT_MAX - 1)))];
+	if (l == 0) {
+		d->in += 1;
+		d->done = 1;
+		return 1;
+	}
+	if (l > 63 || d->in + 1 + l > ESPY_DNS_PKT_MAX)
+		return 1;	/* compression or garbage: not a query */
+	dot = d->out ? 1 : 0;
+	if (d->out + dot + l > ESPY_DNS_NAME_MAX) {
+		d->trunc = 1;
+		return 1;
+	}
+	if (dot)
+		s->rec[(d->off + d->out) & ESPY_REC_MASK] = '.';
+	bpf_probe_read_kernel(&s->rec[(d->off + d->out + dot) & ESPY_REC_MASK],
+			      l & 63,
+			      &s->path[ESPY_DNS_BUF +
+				       ((d->in + 1) & (ESPY_DNS_PKT_MAX - 1))]);
+	d->out += dot + l;
+	d->in += 1 + l;
+	return 0;
+}
+
+static __always_inline int espy_dns(int fd, const void *buf, __u64 len,
+				    const void *uaddr, __u32 alen)
+{
+	struct espy_scratch *s;
+	struct espy_walk *d;
+	struct espy_net *n;
+	struct sock *sk;
+	__u16 family;
+	__u32 off;
+
+	if (espy_is_self())
+		return 0;
+	sk = espy_fd_sock(espy_task(), fd);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != ESPY_IPPROTO_UDP)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != ESPY_AF_INET && family != ESPY_AF_INET6)
+		return 0;
+	if (!buf || len < 12 + 1 + 4)
+		return 0;
+	if (uaddr) {
+		__u16 port = 0;
+
+		/* sin_port and sin6_port share the offset */
+		if (alen < 4 || bpf_probe_read_user(&port, 2, uaddr + 2))
+			return 0;
+		if (bpf_ntohs(port) != 53)
+			return 0;
+	} else if (bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) != 53) {
+		return 0;
+	}
+	s = espy_scratch();
+	if (!s) {
+		espy_count_drop(ESPY_EV_DNS);
+		return 0;
+	}
+	n = espy_net_init(s, ESPY_EV_DNS, 0);
+	espy_sk_fill(n, sk);
+	off = sizeof(*n);
+	if (uaddr) {
+		__builtin_memset(n->remote_addr, 0, sizeof(n->remote_addr));
+		if (espy_sockaddr(s, n, off, uaddr, alen, 1) != family)
+			return 0;
+	}
+	if (n->remote_port != 53)
+		return 0;
+	if (len > ESPY_DNS_PKT_MAX)
+		len = ESPY_DNS_PKT_MAX;
+	if (bpf_probe_read_user(&s->path[ESPY_DNS_BUF],
+				len & (ESPY_DNS_PKT_MAX * 2 - 1), buf))
+		return 0;
+	d = &s->walk;
+	d->in = 12;
+	d->out = 0;
+	d->off = off;
+	d->done = 0;
+	d->trunc = 0;
+	bpf_loop(128, espy_dns_label, NULL, 0);
+	if (!d->done && !d->trunc)
+		return 0;
+	if (d->done && d->in + 2 <= len)
+		n->qtype = (__u16)s->path[ESPY_DNS_BUF + (d->in & (ESPY_DNS_PKT_MAX - 1))] << 8 |
+			   s->path[ESPY_DNS_BUF + ((d->in + 1) & (ESPY_DNS_PKT_MAX - 1))];
+	if (d->trunc)
+		n->hdr.flags |= ESPY_F_TRUNC_NAME;
+	n->name_len = d->out;
+	n->fd = fd;
+	off += d->out & 511;
+	n->hdr.size = off;
+	espy_emit(n, off, ESPY_EV_DNS, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int espy_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return espy_dns(ctx->args[0], (void *)ctx->args[1], ctx->args[2],
+			(void *)ctx->args[4], ctx->args[5]);
+}
+
+static __always_inline int espy_dns_msg(int fd, const struct user_msghdr *um)
+{
+	struct user_msghdr m = {};
+	struct iovec iov = {};
+
+	if (bpf_probe_read_user(&m, sizeof(m), um) || !m.msg_iovlen)
+		return 0;
+	if (bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov))
+		return 0;
+	return espy_dns(fd, iov.iov_base, iov.iov_len, m.msg_name,
+			m.msg_namelen);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int espy_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return espy_dns_msg(ctx->args[0], (void *)ctx->args[1]);
+}
+
+/* glibc sends the A and AAAA questions in one sendmmsg: the first names it */
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int espy_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!ctx->args[2])
+		return 0;
+	return espy_dns_msg(ctx->args[0], (void *)ctx->args[1]);
+}
+
+#endif /* ESPY_BPF_NET_H */

@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-guest.sh SERIES: the vm tier for one Debian kernel series (6.1, 6.12).
+#
+# Builds the guest image (make vm-image-SERIES: kernel packages fetched and
+# unpacked into build/vm/SERIES, espy.ko built against their headers, static
+# test binaries, busybox initramfs), boots it under QEMU with software
+# emulation, and turns the guest's report lines (see tests/vm/guest/init)
+# into one TAP stream on stdout.  Skips with a reason when QEMU, a static
+# busybox or the kernel packages are not available.
+set -u
+
+series=${1:?usage: run-guest.sh SERIES}
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$top" || exit 1
+vm=build/vm/$series
+mkdir -p "$vm"
+timeout_s=${ESPY_VM_TIMEOUT:-300}
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	skip "qemu-system-x86_64 is not installed (make deps)"
+[ -x /bin/busybox ] || skip "busybox is not installed (busybox-static; make deps)"
+if LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
+	skip "/bin/busybox is dynamically linked: install busybox-static"
+fi
+
+if ! make -s "vm-image-$series" >"$vm/make.log" 2>&1; then
+	if [ -r "$vm/unavailable" ]; then
+		skip "Debian linux $series packages: $(cat "$vm/unavailable")"
+	fi
+	echo "1..1"
+	echo "not ok 1 - linux $series: build the guest image (espy.ko, tests, initramfs)"
+	tail -n 40 "$vm/make.log" | sed 's/^/# /'
+	exit 1
+fi
+. "$vm/kernel.env"
+echo "# linux $series: $KPKG $KPKGVER"
+
+start=$(date +%s)
+timeout "$timeout_s" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+	-nographic -no-reboot -nic none \
+	-kernel "$VMLINUZ" -initrd "$vm/initrd.gz" \
+	-append "console=ttyS0 quiet loglevel=1 panic=-1 oops=panic" \
+	</dev/null >"$vm/console.log" 2>&1
+qrc=$?
+echo "# linux $series: guest ran $(( $(date +%s) - start )) s (qemu status $qrc), console in $vm/console.log"
+
+tr -d '\r' <"$vm/console.log" | awk -v series="$series" -v qrc="$qrc" '
+function emit(ok, desc) {
+	n++
+	print (ok ? "ok " : "not ok ") n " - " desc
+}
+/^ESPY-KERNEL:/ { sub(/^ESPY-KERNEL:/, ""); print "# guest kernel " $0; next }
+/^ESPY-DONE/ { done = 1; next }
+/^ESPY-RC:/ {
+	split($0, f, ":")
+	name = f[2]; rc = f[3]
+	okrc = (rc == 0 || rc == 4)
+	planned = plan[name]
+	emit(okrc && planned != "" && planned == got[name],
+	     series " " name ": exited " rc ", ran " got[name] " of " \
+	     (planned == "" ? "no plan" : planned) " planned")
+	next
+}
+/^ESPY:[a-z0-9_]+: / {
+	name = $0; sub(/^ESPY:/, "", name); sub(/: .*/, "", name)
+	line = $0; sub(/^ESPY:[a-z0-9_]+: /, "", line)
+	if (line ~ /^1\.\.[0-9]+/) {
+		plan[name] = substr(line, 4) + 0
+		next
+	}
+	if (line ~ /^(not )?ok [0-9]+/) {
+		got[name]++
+		isok = (line ~ /^ok /)
+		sub(/^(not )?ok [0-9]+ *(- )?/, "", line)
+		emit(isok, series " " name ": " line)
+		next
+	}
+	print "# " series " " name ": " line
+	next
+}
+{ tail[NR % 30] = $0; lines = NR }
+END {
+	if (!done) {
+		emit(0, series " guest ran to the end (qemu status " qrc \
+		     ", 124 = timeout)")
+		for (i = lines - 29; i <= lines; i++)
+			if (i > 0 && (i % 30) in tail)
+				print "# console: " tail[i % 30]
+	}
+	print "1.." n
+}'

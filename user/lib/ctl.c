@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "ctl.h"
+#include "filter.h"
+
+struct client {
+	struct client *next, *prev;
+	int fd;
+	int dead;		/* closed; freed at the next dispatch */
+	int eof;		/* peer closed its write side */
+	int close_after_flush;
+	int subscribed;
+	int discarding;		/* skipping the rest of an over-long line */
+	int nerrors;
+	int want_out;		/* EPOLLOUT currently requested */
+	pid_t pid;
+	uid_t uid;
+	struct espy_filter filter;
+	size_t inlen;
+	char in[ESPY_CTL_LINE_MAX + 1];
+	char *out;
+	size_t off, len, cap;	/* queued bytes are out[off..len) */
+};
+
+struct cmd {
+	char verb[24];
+	const char *help;
+	espy_ctl_cmd_fn fn;
+	void *ctx;
+};
+
+struct espy_ctl {
+	int epfd;
+	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	gid_t gid;
+	int max_clients;
+	size_t client_buffer;
+	char host[256];
+	struct client *clients;
+	struct client *graveyard;
+	int ncmds;
+	struct cmd cmds[ESPY_CTL_MAX_CMDS];
+	struct espy_ctl_stats st;
+	struct espy_json j;	/* reply scratch */
+};
+
+static void ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void ctl_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("espyd: control: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---- socket setup ------------------------------------------------------ */
+
+/* A socket file left by a previous espyd is removed; a live one is not. */
+static int clear_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st)) {
+		return errno == ENOENT ? 0 : -errno;
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int espy_ctl_open(struct espy_ctl **out, const struct espy_ctl_opts *o)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct espy_ctl *c;
+	mode_t old_umask;
+	int r;
+
+	if (!o->path || !*o->path || strlen(o->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->epfd = -1;
+	c->lfd = -1;
+	strcpy(c->path, o->path);
+	c->gid = o->gid;
+	c->max_clients = o->max_clients > 0 ? o->max_clients : 32;
+	c->client_buffer = o->client_buffer ? o->client_buffer : 4 << 20;
+	snprintf(c->host, sizeof(c->host), "%s", o->host ? o->host : "");
+	espy_json_init(&c->j);
+
+	r = clear_stale(c->path);
+	if (r)
+		goto err_free;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd < 0) {
+		r = -errno;
+		goto err_free;
+	}
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0) {
+		r = -errno;
+		goto err_close_ep;
+	}
+	strcpy(sa.sun_path, c->path);
+	/* the file must never exist with looser permissions, even briefly */
+	old_umask = umask(0777 & ~o->mode);
+	r = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old_umask);
+	if (r)
+		goto err_close_sock;
+	if (chmod(c->path, o->mode) ||
+	    (o->gid != (gid_t)-1 && chown(c->path, (uid_t)-1, o->gid)) ||
+	    listen(c->lfd, 64)) {
+		r = -errno;
+		goto err_unlink;
+	}
+	ev.data.ptr = NULL;	/* NULL tags the listener */
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev)) {
+		r = -errno;
+		goto err_unlink;
+	}
+	*out = c;
+	return 0;
+
+err_unlink:
+	unlink(c->path);
+err_close_sock:
+	close(c->lfd);
+err_close_ep:
+	close(c->epfd);
+err_free:
+	espy_json_fini(&c->j);
+	free(c);
+	return r;
+}
+
+int espy_ctl_fd(const struct espy_ctl *c)
+{
+	return c->epfd;
+}
+
+void espy_ctl_set_limits(struct espy_ctl *c, int max_clients,
+			 size_t client_buffer)
+{
+	if (max_clients > 0)
+		c->max_clients = max_clients;
+	if (client_buffer)
+		c->client_buffer = client_buffer;
+}
+
+const struct espy_ctl_stats *espy_ctl_stats(const struct espy_ctl *c)
+{
+	return &c->st;
+}
+
+int espy_ctl_register(struct espy_ctl *c, const char *verb, const char *help,
+		      espy_ctl_cmd_fn fn, void *ctx)
+{
+	struct cmd *cmd;
+
+	if (strlen(verb) >= sizeof(cmd->verb))
+		return -ENAMETOOLONG;
+	for (int i = 0; i < c->ncmds; i++)
+		if (!strcmp(c->cmds[i].verb, verb))
+			return -EEXIST;
+	if (c->ncmds >= ESPY_CTL_MAX_CMDS)
+		return -ENOSPC;
+	cmd = &c->cmds[c->ncmds++];
+	strcpy(cmd->verb, verb);
+	cmd->help = help;
+	cmd->fn = fn;
+	cmd->ctx = ctx;
+	return 0;
+}
+
+/* ---- clients ----------------------------------------------------------- */
+
+static void client_kill(struct espy_ctl *c, struct client *cl)
+{
+	if (cl->dead)
+		return;
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	cl->dead = 1;
+	if (cl->subscribed)
+		c->st.subscribers--;
+	c->st.clients--;
+	/* unlink from the live list; freed later so that pointers held by
+	 * the current epoll batch stay valid */
+	if (cl->prev)
+		cl->prev->next = cl->next;
+	else
+		c->clients = cl->next;
+	if (cl->next)
+		cl->next->prev = cl->prev;
+	cl->next = c->graveyard;
+	c->graveyard = cl;
+}
+
+static void bury(struct espy_ctl *c)
+{
+	while (c->graveyard) {
+		struct client *cl = c->graveyard;
+
+		c->graveyard = cl->next;
+		free(cl->out);
+		free(cl);
+	}
+}
+
+static void update_interest(struct espy_ctl *c, struct client *cl)
+{
+	struct epoll_event ev = { .data.ptr = cl };
+	int want_out = cl->len > cl->off;
+
+	ev.events = (cl->eof ? 0 : EPOLLIN) | (want_out ? EPOLLOUT : 0);
+	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev) == 0)
+		cl->want_out = want_out;
+}
+
+/* Non-blocking write of what is queued; errors are left to client_flush. */
+static void flush_now(struct client *cl)
+{
+	while (cl->len > cl->off) {
+		ssize_t w = send(cl->fd, cl->out + cl->off, cl->len - cl->off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return;
+		cl->off += w;
+	}
+}
+
+/*
+ * Queue bytes for cl.  A client that lets its queue grow past the bound
+ * is not reading: cut it off rather than hold memory or block.
+ */
+static int client_queue(struct espy_ctl *c, struct client *cl, const char *s,
+			size_t n)
+{
+	size_t pending = cl->len - cl->off;
+
+	if (cl->dead)
+		return -EPIPE;
+	if (pending + n > c->client_buffer && pending) {
+		/* a burst (one drain of the ring buffer) may outrun the loop's
+		 * next EPOLLOUT: hand the socket what it takes now first */
+		flush_now(cl);
+		pending = cl->len - cl->off;
+	}
+	if (pending + n > c->client_buffer) {
+		c->st.cut_off++;
+		ctl_log("client pid %d uid %u cut off: %zu bytes queued (bound %zu)",
+			(int)cl->pid, (unsigned int)cl->uid, pending + n,
+			c->client_buffer);
+		client_kill(c, cl);
+		return -ENOBUFS;
+	}
+	if (cl->off && cl->len + n > cl->cap) {
+		memmove(cl->out, cl->out + cl->off, pending);
+		cl->len = pending;
+		cl->off = 0;
+	}
+	if (cl->len + n > cl->cap) {
+		size_t cap = cl->cap ? cl->cap : 16384;
+		char *nb;
+
+		while (cap < cl->len + n)
+			cap *= 2;
+		nb = realloc(cl->out, cap);
+		if (!nb) {
+			client_kill(c, cl);
+			return -ENOMEM;
+		}
+		cl->out = nb;
+		cl->cap = cap;
+	}
+	memcpy(cl->out + cl->len, s, n);
+	cl->len += n;
+	c->st.bytes_sent += n;
+	if (!cl->want_out)
+		update_interest(c, cl);
+	return 0;
+}
+
+static void client_flush(struct espy_ctl *c, struct client *cl)
+{
+	while (cl->len > cl->off) {
+		ssize_t w = send(cl->fd, cl->out + cl->off, cl->len - cl->off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			client_kill(c, cl);
+			return;
+		}
+		cl->off += w;
+	}
+	if (cl->off == cl->len) {
+		cl->off = cl->len = 0;
+		if (cl->close_after_flush ||
+		    (cl->eof && !cl->subscribed)) {
+			client_kill(c, cl);
+			return;
+		}
+	}
+	if (cl->want_out != (cl->len > cl->off))
+		update_interest(c, cl);
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void reply_begin(struct espy_ctl *c, int ok, const char *verb)
+{
+	espy_json_reset(&c->j);
+	espy_json_obj_begin(&c->j);
+	espy_json_key(&c->j, "ok");
+	espy_json_bool(&c->j, ok);
+	espy_json_key(&c->j, "cmd");
+	espy_json_cstring(&c->j, verb);
+}
+
+static void reply_send(struct espy_ctl *c, struct client *cl)
+{
+	espy_json_obj_end(&c->j);
+	espy_json_raw(&c->j, "\n", 1);
+	if (espy_json_error(&c->j)) {
+		static const char oom[] = "{\"ok\":false,\"error\":\"reply could not be built\"}\n";
+
+		client_queue(c, cl, oom, sizeof(oom) - 1);
+		return;
+	}
+	client_queue(c, cl, c->j.buf, c->j.len);
+}
+
+static void reply_error(struct espy_ctl *c, struct client *cl, const char *verb,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void reply_error(struct espy_ctl *c, struct client *cl, const char *verb,
+			const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->st.bad_commands++;
+	reply_begin(c, 0, verb);
+	espy_json_key(&c->j, "error");
+	espy_json_cstring(&c->j, msg);
+	reply_send(c, cl);
+	if (cl->dead)
+		return;
+	if (++cl->nerrors >= ESPY_CTL_MAX_ERRORS) {
+		c->st.dropped_hostile++;
+		ctl_log("client pid %d uid %u dropped after %d bad commands",
+			(int)cl->pid, (unsigned int)cl->uid, cl->nerrors);
+		reply_begin(c, 0, NULL);
+		espy_json_key(&c->j, "error");
+		espy_json_cstring(&c->j, "too many bad commands, closing");
+		reply_send(c, cl);
+		cl->close_after_flush = 1;
+		cl->eof = 1;
+		update_interest(c, cl);
+	}
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static void cmd_help(struct espy_ctl *c, struct client *cl)
+{
+	static const struct { const char *v, *h; } builtin[] = {
+		{ "help", "list commands" },
+		{ "ping", "check that espyd answers" },
+		{ "subscribe", "stream events: subscribe [min_score=N] [severity=S] "
+			       "[technique=T] [pid=P] [host=H] [alerts=1]" },
+		{ "unsubscribe", "stop the event stream" },
+		{ "quit", "close the connection" },
+	};
+
+	reply_begin(c, 1, "help");
+	espy_json_key(&c->j, "commands");
+	espy_json_obj_begin(&c->j);
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		espy_json_key(&c->j, builtin[i].v);
+		espy_json_cstring(&c->j, builtin[i].h);
+	}
+	for (int i = 0; i < c->ncmds; i++) {
+		espy_json_key(&c->j, c->cmds[i].verb);
+		espy_json_cstring(&c->j, c->cmds[i].help ? c->cmds[i].help : "");
+	}
+	espy_json_obj_end(&c->j);
+	reply_send(c, cl);
+}
+
+static void cmd_subscribe(struct espy_ctl *c, struct client *cl, const char *args)
+{
+	struct espy_filter f;
+	char why[200], text[512];
+
+	if (espy_filter_parse(&f, args, why, sizeof(why))) {
+		reply_error(c, cl, "subscribe", "%s", why);
+		return;
+	}
+	cl->filter = f;
+	if (!cl->subscribed) {
+		cl->subscribed = 1;
+		c->st.subscribers++;
+	}
+	espy_filter_format(&f, text, sizeof(text));
+	reply_begin(c, 1, "subscribe");
+	espy_json_key(&c->j, "filter");
+	espy_json_cstring(&c->j, text);
+	reply_send(c, cl);
+}
+
+static int printable(const char *s, size_t n, size_t *bad)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = s[i];
+
+		if ((b < 0x20 && b != '\t') || b > 0x7e) {
+			*bad = i;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void handle_line(struct espy_ctl *c, struct client *cl, char *line,
+			size_t n)
+{
+	char verb[24], err[256];
+	const char *args;
+	size_t vlen, bad;
+
+	if (n && line[n - 1] == '\r')
+		line[--n] = '\0';
+	c->st.commands++;
+	if (!printable(line, n, &bad)) {
+		reply_error(c, cl, NULL,
+			    "byte 0x%02x at offset %zu: commands are printable ASCII text",
+			    (unsigned char)line[bad], bad);
+		return;
+	}
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (!*line) {
+		c->st.commands--;	/* an empty line is no command */
+		return;
+	}
+	vlen = strcspn(line, " \t");
+	args = line + vlen;
+	while (*args == ' ' || *args == '\t')
+		args++;
+	if (vlen >= sizeof(verb)) {
+		reply_error(c, cl, NULL, "unknown command '%.23s...' (try help)", line);
+		return;
+	}
+	memcpy(verb, line, vlen);
+	verb[vlen] = '\0';
+
+	if (!strcmp(verb, "help")) {
+		cmd_help(c, cl);
+	} else if (!strcmp(verb, "ping")) {
+		reply_begin(c, 1, verb);
+		reply_send(c, cl);
+	} else if (!strcmp(verb, "subscribe")) {
+		cmd_subscribe(c, cl, args);
+	} else if (!strcmp(verb, "unsubscribe")) {
+		if (cl->subscribed) {
+			cl->subscribed = 0;
+			c->st.subscribers--;
+		}
+		reply_begin(c, 1, verb);
+		reply_send(c, cl);
+	} else if (!strcmp(verb, "quit")) {
+		reply_begin(c, 1, verb);
+		reply_send(c, cl);
+		if (!cl->dead) {
+			cl->close_after_flush = 1;
+			if (cl->subscribed) {
+				cl->subscribed = 0;
+				c->st.subscribers--;
+			}
+		}
+	} else {
+		int i;
+
+		for (i = 0; i < c->ncmds; i++)
+			if (!strcmp(c->cmds[i].verb, verb))
+				break;
+		if (i == c->ncmds) {
+			reply_error(c, cl, verb, "unknown command '%s' (try help)", verb);
+			return;
+		}
+		reply_begin(c, 1, verb);
+		err[0] = '\0';
+		if (c->cmds[i].fn(c->cmds[i].ctx, args, &c->j, err, sizeof(err))) {
+			reply_error(c, cl, verb, "%s", err[0] ? err : "failed");
+			return;
+		}
+		reply_send(c, cl);
+	}
+}
+
+static void client_read(struct espy_ctl *c, struct client *cl)
+{
+	for (;;) {
+		ssize_t r = read(cl->fd, cl->in + cl->inlen,
+				 ESPY_CTL_LINE_MAX - cl->inlen);
+		size_t start = 0;
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			client_kill(c, cl);
+			return;
+		}
+		if (r == 0) {
+			/* a last line without its newline still counts */
+			if (cl->inlen && !cl->discarding) {
+				cl->in[cl->inlen] = '\0';
+				handle_line(c, cl, cl->in, cl->inlen);
+			}
+			cl->inlen = 0;
+			if (cl->dead)
+				return;
+			cl->eof = 1;
+			update_interest(c, cl);
+			client_flush(c, cl);
+			return;
+		}
+		cl->inlen += r;
+		for (size_t i = 0; i < cl->inlen && !cl->dead &&
+				   !cl->close_after_flush; i++) {
+			if (cl->in[i] != '\n')
+				continue;
+			if (cl->discarding) {
+				cl->discarding = 0;
+			} else {
+				cl->in[i] = '\0';
+				handle_line(c, cl, cl->in + start, i - start);
+			}
+			start = i + 1;
+		}
+		if (cl->dead)
+			return;
+		if (cl->close_after_flush) {
+			cl->inlen = 0;
+			return;
+		}
+		memmove(cl->in, cl->in + start, cl->inlen - start);
+		cl->inlen -= start;
+		if (cl->inlen == ESPY_CTL_LINE_MAX) {
+			if (!cl->discarding) {
+				c->st.commands++;
+				reply_error(c, cl, NULL, "command longer than %d bytes",
+					    ESPY_CTL_LINE_MAX);
+			}
+			cl->discarding = 1;
+			cl->inlen = 0;
+			if (cl->dead)
+				return;
+		}
+	}
+}
+
+/* Root, espyd's own user, or a member of the configured group. */
+static int peer_allowed(const struct espy_ctl *c, const struct ucred *cr)
+{
+	char path[64], line[4096];
+	FILE *f;
+	int ok = 0;
+
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return 1;
+	if (c->gid == (gid_t)-1)
+		return 0;
+	if (cr->gid == c->gid)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cr->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		for (p = line + 7;; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (g == c->gid)
+				ok = 1;
+		}
+		break;
+	}
+	fclose(f);
+	return ok;
+}
+
+static void refuse(int fd, const char *msg)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "{\"ok\":false,\"cmd\":null,\"error\":\"%s\"}\n", msg);
+
+	if (n > 0)
+		(void)!send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+}
+
+static void accept_clients(struct espy_ctl *c)
+{
+	for (;;) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct ucred cr;
+		socklen_t crlen = sizeof(cr);
+		struct client *cl;
+		int fd;
+
+		fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				ctl_log("accept: %s", strerror(errno));
+			return;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) ||
+		    !peer_allowed(c, &cr)) {
+			c->st.denied++;
+			ctl_log("connection from uid %u pid %d denied",
+				(unsigned int)cr.uid, (int)cr.pid);
+			refuse(fd, "permission denied");
+			continue;
+		}
+		if ((int)c->st.clients >= c->max_clients) {
+			c->st.refused_full++;
+			refuse(fd, "too many clients");
+			continue;
+		}
+		cl = calloc(1, sizeof(*cl));
+		if (!cl) {
+			refuse(fd, "out of memory");
+			continue;
+		}
+		cl->fd = fd;
+		cl->pid = cr.pid;
+		cl->uid = cr.uid;
+		espy_filter_init(&cl->filter);
+		ev.data.ptr = cl;
+		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			free(cl);
+			refuse(fd, "internal error");
+			continue;
+		}
+		cl->next = c->clients;
+		if (c->clients)
+			c->clients->prev = cl;
+		c->clients = cl;
+		c->st.clients++;
+		c->st.accepted++;
+	}
+}
+
+void espy_ctl_dispatch(struct espy_ctl *c)
+{
+	struct epoll_event evs[32];
+	int n;
+
+	bury(c);
+	n = epoll_wait(c->epfd, evs, 32, 0);
+	for (int i = 0; i < n; i++) {
+		struct client *cl = evs[i].data.ptr;
+
+		if (!cl) {
+			accept_clients(c);
+			continue;
+		}
+		if (cl->dead)
+			continue;
+		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			client_read(c, cl);
+		if (!cl->dead && (evs[i].events & EPOLLOUT))
+			client_flush(c, cl);
+	}
+	bury(c);
+}
+
+int espy_ctl_sink(void *ctl, const struct espy_event *ev, const char *json,
+		  size_t len)
+{
+	struct espy_ctl *c = ctl;
+	struct espy_filter_view v;
+	struct client *cl, *next;
+	int have_view = 0;
+
+	if (!c->st.subscribers)
+		return 0;
+	for (cl = c->clients; cl; cl = next) {
+		next = cl->next;
+		if (!cl->subscribed || cl->close_after_flush)
+			continue;
+		if (!have_view) {
+			espy_filter_view_event(&v, ev, c->host);
+			have_view = 1;
+		}
+		if (!espy_filter_match(&cl->filter, &v))
+			continue;
+		if (client_queue(c, cl, json, len) == 0)
+			c->st.events_sent++;
+	}
+	return 0;
+}
+
+void espy_ctl_close(struct espy_ctl *c)
+{
+	if (!c)
+		return;
+	while (c->clients)
+		client_kill(c, c->clients);
+	bury(c);
+	close(c->lfd);
+	close(c->epfd);
+	unlink(c->path);
+	espy_json_fini(&c->j);
+	free(c);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internals of the detection engine shared by its files (session.c,
+ * hops.c, detectors.c, score.c, detect.c) and by the unit tests.  Not an
+ * interface for anything else: use detect.h.
+ */
+#ifndef ESPY_DETECT_INT_H
+#define ESPY_DETECT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "espy/abi.h"
+#include "event.h"
+#include "proctab.h"
+#include "baseline.h"
+#include "detect.h"
+#include "detectors.h"
+#include "feats.h"
+#include "recent.h"
+
+/* ---- per-process state (hangs off espy_proc.session) ---------------- */
+
+#define ESPY_DP_SSH_ODD_KEY	(1U << 0)	/* ssh -i KEY from a writable dir */
+#define ESPY_DP_HAS_PEER	(1U << 1)	/* peer below is valid */
+#define ESPY_DP_XFER_TOOL	(1U << 2)	/* runs a file a transfer tool wrote */
+#define ESPY_DP_PROG_KNOWN	(1U << 3)	/* prog computed from an exe */
+
+/* The remote end a process serves (from an accept), inherited by children. */
+struct espy_peer {
+	uint8_t addr[16];
+	uint16_t port;
+	uint16_t family;
+	uint16_t local_port;
+	uint16_t _pad;
+	uint64_t tuple;			/* 4-tuple hash, for late hop links */
+	uint64_t hop_from;		/* session that connected (0: unknown) */
+	float hop_score;		/* its score when it connected */
+	uint32_t hop_netns;
+};
+
+struct espy_dproc {
+	uint64_t sess_id;		/* 0: not resolved yet */
+	uint32_t sess_idx;
+	uint32_t flags;			/* ESPY_DP_* */
+	uint64_t prog;			/* program key (feats.h) */
+	uint64_t pprog;			/* parent's program key */
+	uint64_t exec_ns;		/* proc->exec_ns prog was taken from */
+	uint32_t tool;			/* ESPY_TOOL_* of prog */
+	int16_t disc_tech;		/* discovery technique of the tool, -1 */
+	int16_t _pad;
+	struct espy_peer peer;
+	struct espy_dproc *next_free;
+};
+
+/* ---- sessions -------------------------------------------------------- */
+
+#define ESPY_S_LOGIN		(1U << 0)	/* auid/session id login session */
+#define ESPY_S_REMOTE		(1U << 1)	/* has a remote peer */
+#define ESPY_S_DROPS		(1U << 2)	/* lived through kernel drops */
+#define ESPY_S_HOP		(1U << 3)	/* opened from a linked session */
+
+#define ESPY_SESS_EVIDENCE	16
+#define ESPY_FAN_HOSTS		16
+#define ESPY_FAN_PAIRS		32
+#define ESPY_DNS_SUBS		32
+
+struct espy_session {
+	uint64_t id;			/* 0: free slot */
+	uint64_t parent_id;		/* session it was spawned from */
+	uint64_t hop_from;		/* session on the other end of a hop */
+	uint64_t peer_tuple;
+	uint64_t lost_gen;		/* engine's drop generation last seen */
+	uint64_t lost_at_start;
+	uint32_t first_s, last_s;
+	uint32_t netns, mntns;
+	uint32_t auid, sessionid;
+	uint32_t root_tgid;
+	uint32_t nprocs;
+	uint32_t flags;			/* ESPY_S_* */
+	uint16_t peer_port, peer_family;
+	uint8_t peer[16];
+	/* tactics, each a decayed maximum of technique scores */
+	float tv[ESPY_TA_NR];
+	uint32_t tts[ESPY_TA_NR];
+	float anom;			/* decayed maximum of feature anomaly */
+	uint32_t anom_ts;
+	float inherited;		/* suspicion carried over a hop */
+	uint32_t inherited_ts;
+	float score;
+	uint32_t alerted_mask;		/* tactics already in an alert */
+	uint64_t tech_alerted;		/* techniques already alerted alone */
+	uint32_t nalerts;
+	uint32_t nev;
+	uint64_t ev_id[ESPY_SESS_EVIDENCE];
+	float ev_score[ESPY_SESS_EVIDENCE];
+	int16_t ev_tech[ESPY_SESS_EVIDENCE];
+	/* fan-out window */
+	uint64_t fan_start_ms;
+	uint32_t nfan_hosts, nfan_pairs;
+	uint32_t fan_host[ESPY_FAN_HOSTS];
+	uint32_t fan_pair[ESPY_FAN_PAIRS];
+	/* discovery window */
+	uint64_t disc_start_ms;
+	uint32_t disc_mask;		/* bit per discovery technique */
+	uint32_t disc_n;
+	/* DNS window: distinct names under one domain */
+	uint64_t dns_start_ms;
+	uint64_t dns_domain;
+	uint32_t ndns;
+	uint32_t dns_sub[ESPY_DNS_SUBS];
+};
+
+/* ---- the engine ------------------------------------------------------ */
+
+struct espy_detect {
+	struct espy_detect_config cfg;
+	struct espy_baseline bl;
+	struct espy_proctab *pt;
+
+	struct espy_dproc *dprocs;
+	struct espy_dproc *dp_free;
+	uint32_t dp_used;
+
+	struct espy_session *sess;	/* cfg.max_sessions slots */
+	uint32_t *sidx;			/* open addressing: slot + 1, 0 empty */
+	uint32_t sidx_mask;
+	uint32_t nsess;
+	uint32_t *sess_free;		/* stack of free slots */
+	uint32_t nfree;
+	uint32_t sweep_cursor;
+	uint64_t next_sweep_ms;
+
+	struct espy_recent conn;	/* outbound connects by 4-tuple */
+	struct espy_recent conn_dst;	/* ... by destination only (no local port) */
+	struct espy_recent acc;		/* accepts that came before their connect */
+	struct espy_recent files;	/* files written where tools land */
+
+	enum espy_mode cfg_mode;	/* as configured */
+	enum espy_mode rt_mode;		/* set at run time; AUTO = none */
+	int learning;			/* effective mode of the current event */
+
+	uint64_t now_ms;		/* record clock, monotonic */
+	uint32_t now_s;
+	uint64_t lost_gen, lost_total;
+	uint64_t last_lost_ms;
+
+	struct espy_verdict v;
+	struct espy_detect_stats st;
+};
+
+static inline uint32_t espy_popcount(uint64_t x)
+{
+	return (uint32_t)__builtin_popcountll(x);
+}
+
+/* Decay v from then to now with half-life hl (all seconds). */
+double espy_decay(double v, uint32_t then, uint32_t now, uint32_t hl);
+
+/* session.c */
+int espy_sessions_init(struct espy_detect *d);
+void espy_sessions_fini(struct espy_detect *d);
+struct espy_dproc *espy_dproc_get(struct espy_detect *d, struct espy_proc *p);
+void espy_dproc_release(void *ctx, struct espy_proc *p);
+void espy_dproc_refresh_prog(struct espy_detect *d, struct espy_proc *p,
+			     struct espy_dproc *dp);
+struct espy_session *espy_session_find(struct espy_detect *d, uint64_t id);
+struct espy_session *espy_session_of(struct espy_detect *d,
+				     struct espy_proc *p,
+				     struct espy_dproc *dp,
+				     const struct espy_hdr *h, int *created);
+void espy_session_sweep(struct espy_detect *d);
+/* Tactic value now (decayed). */
+double espy_session_tactic(const struct espy_detect *d,
+			   const struct espy_session *s, int ta);
+/* Mask of tactics at or above cfg.tactic_min now. */
+uint32_t espy_session_chain(const struct espy_detect *d,
+			    const struct espy_session *s);
+/* Recompute s->score from tactics, anomaly and inheritance. */
+double espy_session_rescore(struct espy_detect *d, struct espy_session *s);
+void espy_session_add_evidence(struct espy_session *s, uint64_t id,
+			       double score, int tech);
+/* Carry suspicion from src (may be NULL: score only) into s. */
+void espy_session_inherit(struct espy_detect *d, struct espy_session *s,
+			  const struct espy_session *src, double score);
+
+/* hops.c */
+uint64_t espy_hop_tuple(uint16_t family, const uint8_t *src, uint16_t sport,
+			const uint8_t *dst, uint16_t dport);
+/* An outbound connect by a process of session s. */
+void espy_hop_connect(struct espy_detect *d, const struct espy_net *n,
+		      struct espy_session *s);
+/*
+ * An accept by dp's process: sets dp->peer (remote end, and the session
+ * that connected when the connect is known).  Returns 1 when linked.
+ */
+int espy_hop_accept(struct espy_detect *d, const struct espy_net *n,
+		    struct espy_proc *p, struct espy_dproc *dp);
+
+/* detectors.c: what one event shows, given its context. */
+struct espy_dctx {
+	struct espy_detect *d;
+	const struct espy_event *ev;
+	struct espy_proc *proc;
+	struct espy_dproc *dp;
+	struct espy_session *sess;
+	uint32_t tool;			/* ESPY_TOOL_* of the process's program */
+	struct espy_pathinfo pi;	/* file events: path */
+	struct espy_pathinfo pi2;	/* rename/link destination */
+	int write;			/* file event that writes or changes path */
+	enum espy_dst_class dst;	/* network events: remote class */
+};
+
+void espy_detectors_run(struct espy_dctx *c, struct espy_hits *hs);
+
+#endif /* ESPY_DETECT_INT_H */
