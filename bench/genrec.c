@@ -12,7 +12,7 @@
  * then exiting.  Pools are skewed (a few executables and paths are common,
  * most are rare) so that the baseline sees both repetition and novelty, and
  * one-off paths and peers make its tables grow to their bounds.  The same
- * seed writes the same file.
+ * seed writes the same records (only the header's clock offset differs).
  *
  * Prints the number of records and processes written.  With -c it then
  * reads the file back and decodes every record as espyd would, and fails
@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "espy/abi.h"
 #include "record.h"
@@ -59,7 +60,7 @@ static const char *const dirs[] = {
 	"/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/app/bin", "/usr/lib/app",
 };
 static const char *const fdirs[] = {
-	"/etc", "/var/log", "/var/lib/app", "/home/user", "/srv/www", "/tmp",
+	"/etc", "/var/lib/db", "/var/lib/app", "/home/user", "/srv/www", "/tmp",
 	"/usr/share/app", "/var/cache/app",
 };
 
@@ -204,7 +205,7 @@ static int emit_net(struct gen *g, const struct proc *p, uint16_t type)
 	memcpy(n->local_addr, &(uint32_t){ htonl(0x0a000001U) }, 4);
 	memcpy(n->remote_addr, &ip, 4);
 	if (type == ESPY_EV_CONNECT) {
-		static const uint16_t ports[] = { 443, 80, 22, 5432, 6379, 8080 };
+		static const uint16_t ports[] = { 443, 80, 9200, 5432, 6379, 8080 };
 
 		n->remote_port = ports[dest % 6];
 		n->local_port = 32768 + rnd(g) % 28000;
@@ -283,6 +284,7 @@ int main(int argc, char **argv)
 {
 	struct proc parents[NPARENTS], *procs;
 	struct espy_rec_info info;
+	struct timespec ts;
 	struct gen *g;
 	long nprocs = 50000, nevents = 17, i, k;
 	uint64_t seed = 1;
@@ -316,6 +318,10 @@ int main(int argc, char **argv)
 	info.format = ESPY_REC_FORMAT;
 	info.abi_version = ESPY_ABI_VERSION;
 	info.start_ts_ns = g->now;
+	/* wall clock = boot clock + offset: the recording starts now */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	info.clock_offset_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec -
+			       (int64_t)g->now;
 	snprintf(info.hostname, sizeof(info.hostname), "bench-synthetic");
 	err = espy_rec_writer_open(&g->w, argv[optind], &info, ESPY_REC_BLOCK_DEFAULT);
 	if (err) {

@@ -13,14 +13,16 @@
 #   bpftrace  bpftrace on the same tracepoints, one line per event to a file
 #   bpfcount  the same bpftrace probes, counting in a kernel map only
 #   auditctx  (optional) nothing traced, but tasks keep an audit context
-# espy's replay throughput (records/s, peak RSS) follows when build/espy has
-# a replay command and build/espyd can record.
+# Then espy's replay throughput (bench/replay.sh) when build/espy can replay.
 #
-# Environment: ROUNDS (default 7), CONFIGS (default all five), BATCHES (odd,
-# default 11), BATCH_MS (default 20), WORK_CPU (default the last CPU),
-# MON_CPU (default 0), KEEP=1 keeps event files, QUIET_WAIT (seconds to
-# wait before a run for other tracers on the machine to stop; default 120).  Root only.  Not part of
-# `make check`.  Results: stdout and build/bench/<date>/.
+# Environment: ROUNDS (default 7), CONFIGS (default the first five),
+# BATCHES (odd, default 11), BATCH_MS (default 20), WORK_CPU (default the
+# last CPU), MON_CPU (default 0), KEEP=1 keeps event files, QUIET_WAIT
+# (seconds, for the whole bench, spent waiting before runs for other tracers
+# to stop and for the CPUs to be under QUIET_BUSY percent busy; defaults
+# 600 and 20), NICE (default "nice -n -20").
+# Root only.  Not part of `make check`.  Results: stdout and
+# build/bench/<date>/ (summary.txt, raw.tsv, notes.txt, logs).
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
@@ -37,7 +39,8 @@ NCPU=$(nproc)
 WORK_CPU=${WORK_CPU:-$((NCPU - 1))}
 MON_CPU=${MON_CPU:-0}
 KEEP=${KEEP:-0}
-QUIET_WAIT=${QUIET_WAIT:-120}
+QUIET_WAIT=${QUIET_WAIT:-600}
+QUIET_BUSY=${QUIET_BUSY:-20}
 # The workload and the monitors run at the highest priority so that other
 # work on the machine (builds, tests) steals as little of their CPU as it can.
 NICE=${NICE:-nice -n -20}
@@ -51,7 +54,7 @@ die() { log "$*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (it loads eBPF programs and audit rules)"
 [ "$NCPU" -ge 2 ] || log "warning: one CPU: the monitor and the workload share it"
-[ -x "$OPS" ] || make -s -C "$TOP" build/bench/ops >&2 || die "cannot build $OPS"
+make -s -C "$TOP" build/bench/ops >&2 || die "cannot build $OPS"
 mkdir -p "$OUT" || die "cannot create $OUT"
 : > "$RAW"
 : > "$NOTES"
@@ -95,6 +98,7 @@ AUDIT_OK=0
 AUDIT_SAVED=0
 if command -v auditctl >/dev/null && auditctl -s >/dev/null 2>&1; then
 	AUDIT_ENABLED0=$(audit_enabled)
+	auditctl -s > "$OUT/audit-status.orig" 2>&1
 	if [ -n "$PREEXISTING_AUDITD" ] && [ "$PREEXISTING_AUDITD" != 0 ]; then
 		note "auditd (pid $PREEXISTING_AUDITD) was already running: the auditd configuration is skipped and audit is left alone"
 	elif [ "$AUDIT_ENABLED0" = 2 ]; then
@@ -116,6 +120,14 @@ restore_audit() {
 		auditctl -R "$OUT/audit-rules.orig" >/dev/null 2>&1 ||
 			log "warning: could not restore the audit rules saved in $OUT/audit-rules.orig"
 	fi
+	# the settings that the auditd configuration changes
+	awk '$1 == "failure" { f = $2 } $1 == "rate_limit" { r = $2 }
+	     $1 == "backlog_limit" { b = $2 } $1 == "backlog_wait_time" { w = $2 }
+	     END { print f, r, b, w }' "$OUT/audit-status.orig" | {
+		read -r f r b w
+		auditctl -f "$f" -r "$r" -b "$b" --backlog_wait_time "$w" >/dev/null 2>&1 ||
+			log "warning: could not restore audit settings (see $OUT/audit-status.orig)"
+	}
 	auditctl -e "$AUDIT_ENABLED0" >/dev/null 2>&1
 	AUDIT_SAVED=0
 }
@@ -344,21 +356,37 @@ foreign_tracers() {
 	done
 }
 
-# Before a run: wait up to QUIET_WAIT seconds for other tracers to go away.
+# Percent of all CPUs busy over the last half second (other work on a
+# shared machine: builds, test suites).
+cpu_busy() {
+	local a b
+	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+	sleep 0.5
+	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+	echo "$a $b" | awk '{ d = $4 - $2; print (d > 0 ? int(100 * ($3 - $1) / d) : 0) }'
+}
+
+# Before a run: wait (out of a budget of QUIET_WAIT seconds for the whole
+# bench) until no other tracer is attached and the CPUs are mostly idle.
+QUIET_LEFT=$QUIET_WAIT
+BUSY=0
 wait_quiet() {
-	local t f
-	for t in $(seq "$QUIET_WAIT"); do
+	local f said=0
+	while :; do
 		f=$(foreign_tracers)
-		[ -z "$f" ] && return 0
-		[ "$t" = 1 ] && log "waiting up to ${QUIET_WAIT}s for other tracers to stop: $f"
-		sleep 1
+		BUSY=$(cpu_busy)
+		[ -z "$f" ] && [ "$BUSY" -le "$QUIET_BUSY" ] && return 0
+		[ "$QUIET_LEFT" -le 0 ] && return 0
+		[ "$said" = 0 ] && log "waiting (budget ${QUIET_LEFT}s) for a quiet machine: CPUs ${BUSY}% busy${f:+, other tracers: $f}"
+		said=1
+		sleep 0.5
+		QUIET_LEFT=$((QUIET_LEFT - 1))
 	done
-	return 0
 }
 
 measure() {	# config
 	local load before after state=clean
-	load=$(cut -d' ' -f1 /proc/loadavg)
+	load=$BUSY
 	before=$(foreign_tracers)
 	{
 		$NICE "$OPS" -c "$WORK_CPU" -n "$BATCHES" -m "$BATCH_MS" ||

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # bench/table.awk: the bench's table from raw.tsv lines
-#   ROUND <tab> CONFIG <tab> OP <tab> NS_PER_OP <tab> LOADAVG <tab> STATE
+#   ROUND <tab> CONFIG <tab> OP <tab> NS_PER_OP <tab> BUSY% <tab> STATE
 # Usage: awk -F'\t' -v cfgs="none espyd ..." -f bench/table.awk raw.tsv
 #
 # Each cell: the median over rounds of the run's ns/op, and the median over
@@ -73,5 +73,5 @@ END {
 		}
 		printf "\n"
 	}
-	printf "highest 1-min load average at the start of a run: %.2f\n", maxload
+	printf "CPUs busy (other work) just before a run: at most %d%%\n", maxload
 }

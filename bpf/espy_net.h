@@ -56,15 +56,18 @@ static __always_inline void espy_sk_fill(struct espy_net *n,
 	n->family = family;
 	n->protocol = BPF_CORE_READ(sk, sk_protocol);
 	n->sock_cookie = espy_sock_cookie(sk);
-	n->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* inet_sport, not skc_num: the port is released before TCP_CLOSE */
+	n->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk,
+						inet_sport));
 	n->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* sizes explicit: BPF_CORE_READ_INTO would read sizeof(__u8) */
 	if (family == ESPY_AF_INET) {
-		BPF_CORE_READ_INTO(n->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(n->remote_addr, sk, __sk_common.skc_daddr);
+		bpf_core_read(n->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(n->remote_addr, 4, &sk->__sk_common.skc_daddr);
 	} else if (family == ESPY_AF_INET6) {
-		BPF_CORE_READ_INTO(n->local_addr, sk,
-				   __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(n->remote_addr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(n->local_addr, 16,
+			      &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(n->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
@@ -286,6 +289,29 @@ int espy_exit_listen(struct trace_event_raw_sys_exit *ctx)
 }
 
 /*
+ * Payload bytes.  The RFC 4898 counters count sequence space: bytes_acked
+ * includes our SYN and FIN, bytes_received the peer's FIN.  bytes_sent
+ * counts data only, retransmissions included; subtract those.
+ */
+static __always_inline __u64 espy_tcp_sent(const struct tcp_sock *tp)
+{
+	return BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+}
+
+static __always_inline __u64 espy_tcp_recv(const struct tcp_sock *tp)
+{
+	__u64 n = BPF_CORE_READ(tp, bytes_received);
+	unsigned long flags = BPF_CORE_READ(&tp->inet_conn.icsk_inet.sk,
+					    __sk_common.skc_flags);
+
+	/* tcp_fin() sets SOCK_DONE once the FIN has advanced rcv_nxt */
+	if (n && (flags & (1UL << bpf_core_enum_value(enum sock_flags,
+							SOCK_DONE))))
+		n--;
+	return n;
+}
+
+/*
  * TCP close.  The transition to TCP_CLOSE mostly happens in softirq (the
  * last ACK or FIN arrives) where "current" is whoever was interrupted:
  * then the task fields are left 0 and ESPY_F_NO_TASK is set; the daemon
@@ -327,8 +353,8 @@ static __always_inline int espy_tcp_close(const struct sock *sk, int oldstate,
 	}
 	espy_net_zero(n);
 	espy_sk_fill(n, sk);
-	n->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
-	n->bytes_recv = BPF_CORE_READ(tp, bytes_received);
+	n->bytes_sent = espy_tcp_sent(tp);
+	n->bytes_recv = espy_tcp_recv(tp);
 	espy_submit(n, 0);
 	return 0;
 }

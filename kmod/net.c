@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Network records (struct espy_net): connect, bind, accept, listen at
- * sys_exit; DNS questions from UDP datagrams to port 53 at sys_enter; TCP
- * close with byte counts from inet_sock_set_state.  Field by field as the
+ * Network records (struct espy_net): connect, bind, accept, listen and DNS
+ * questions from UDP datagrams to port 53 at sys_exit; TCP close with byte
+ * counts from inet_sock_set_state.  Field by field as the
  * eBPF sensors fill them: addresses in network byte order, ports in host
  * byte order, the local port from the socket's bound number.
  */
@@ -367,7 +367,10 @@ put_file:
 	fput(f);
 }
 
-/* sendto(fd, buf, len, flags, addr, alen) */
+/*
+ * sendto(fd, buf, len, flags, addr, alen).  The record keeps ret 0, as the
+ * eBPF sensors' (taken at sys_enter) do: a query was attempted.
+ */
 void espy_sc_sendto(struct espy_sc *sc)
 {
 	espy_dns(sc, sc->a[0], (const void __user *)sc->a[1], sc->a[2],

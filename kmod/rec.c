@@ -98,7 +98,11 @@ u16 espy_put_dpath(char *dst, u16 room, const struct path *p, u16 *flags,
 		return 0;
 	}
 	n = strlen(s);
-	if (d_unlinked(p->dentry) && n > dl && !strcmp(s + n - dl, deleted))
+	/* d_path() marks unlinked dentries; simple_dname() (memfd and other
+	 * pseudo files) marks every name */
+	if ((d_unlinked(p->dentry) ||
+	     (p->dentry->d_op && p->dentry->d_op->d_dname)) &&
+	    n > dl && !strcmp(s + n - dl, deleted))
 		n -= dl;
 	memmove(dst, s, n);
 	return n;

@@ -13,7 +13,7 @@ BUILD="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev 
 #        (QEMU, busybox, Debian kernels and headers), fuzzing runtimes.
 TEST="iproute2 openssh-server openssh-client rsync cron procps psmisc jq curl
       prometheus qemu-system-x86 busybox-static cpio kmod
-      libclang-rt-14-dev"
+      libclang-rt-14-dev logrotate man-db systemd"
 # bench: the peers espy is compared with.
 BENCH="auditd bpftrace hyperfine"
 

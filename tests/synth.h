@@ -275,9 +275,9 @@ static inline int synth_world_init(struct synth_world *w,
 
 static inline void synth_world_fini(struct synth_world *w)
 {
-	/* the pipeline's table calls back into the engine as it goes */
-	espy_pipeline_fini(w->p);
+	/* the engine lets go of the process table before the table goes */
 	espy_detect_free(w->d);
+	espy_pipeline_fini(w->p);
 }
 
 /* Feed the record just built; advance the clock by step_ms. */

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 need_daemon_env
 command -v perl >/dev/null || skip_all "perl is not installed"
-echo "1..26"
+echo "1..28"
 setup_tmp
 mport=$(free_port) || { echo "Bail out! no free port"; exit 1; }
 write_conf "$tmp/espy.conf"
@@ -41,6 +41,10 @@ check "espy status --json is JSON with hooks attached > 0" \
 	'jq -e ".ok and .hooks.attached > 0 and .config.path == \"$tmp/espy.conf\"" "$tmp/status.json" >/dev/null'
 st=$(stat -c %a "$sock")
 check "the control socket is mode 0600 (got $st)" '[ "$st" = 600 ]'
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$ESPY" status -s "$sock" 2>&1)
+rc=$?
+check "another user gets permission denied, exit 4 (got $rc)" \
+	'[ $rc = 4 ] && [[ "$out" == *"permission denied"* ]]'
 
 # ---- live tail ----
 tag="espy-e2e-tail-$RANDOM$RANDOM"
@@ -81,6 +85,8 @@ fi
 check "espy_events_total{type=\"exec\"} counts execs" \
 	'[ "$(metric "espy_events_total{type=\"exec\"}")" -gt 0 ]'
 check "espy_tail_clients counts the subscribers" '[ "$(metric espy_tail_clients)" -ge 2 ]'
+check "detection state is exported: learning mode, sessions, baseline by kind" \
+	'grep -qx "espy_learning [01]" "$tmp/metrics.txt" && grep -q "^espy_sessions_tracked [0-9]" "$tmp/metrics.txt" && grep -q "^espy_baseline_entries{kind=" "$tmp/metrics.txt"'
 
 # ---- hostile control input ----
 perl -MIO::Socket::UNIX -e '

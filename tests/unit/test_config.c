@@ -248,9 +248,9 @@ TEST(error_bad_values)
 TEST(error_cross_key)
 {
 	EXPECT_CONF_ERROR("[control]\nmode = 0666\n",
-			  "t.conf: control.mode 0666 gives other users access");
-	EXPECT_CONF_ERROR("[control]\ngroup = adm\n",
-			  "control.group is set but control.mode 0600 gives the group no access");
+			  "t.conf:2: control.mode 0666 gives other users access");
+	EXPECT_CONF_ERROR("[control]\n\ngroup = adm\n",
+			  "t.conf:3: control.group is set but control.mode 0600 gives the group no access");
 }
 
 /* Every error is reported, each with its own line, not just the first. */

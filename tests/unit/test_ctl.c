@@ -272,6 +272,29 @@ TEST_F(ctl, reply_after_half_close)
 	close(fd);
 }
 
+/* A subscriber that half-closes keeps its stream; once it is gone for
+ * good it is dropped (not left to spin on a hang-up). */
+TEST_F(ctl, subscriber_gone_is_dropped)
+{
+	char line[256];
+	int fd = connect_to(self->path);
+
+	ASSERT_GE(fd, 0);
+	send_str(fd, "subscribe\n", 10);
+	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 20; i++)
+		espy_ctl_dispatch(self->c);
+	ASSERT_EQ(1U, espy_ctl_stats(self->c)->subscribers);
+	close(fd);
+	for (int i = 0; i < 200 && espy_ctl_stats(self->c)->clients; i++) {
+		espy_ctl_dispatch(self->c);
+		usleep(1000);
+	}
+	ASSERT_EQ(0U, espy_ctl_stats(self->c)->clients);
+	ASSERT_EQ(0U, espy_ctl_stats(self->c)->subscribers);
+}
+
 TEST_F(ctl, hostile_input_gets_errors)
 {
 	char line[4096], big[3000];

@@ -206,6 +206,12 @@ TEST(network_fields)
 		       22, 4);
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
 
+	len = trec_net(&r, ESPY_EV_CONNECT, 100 * SEC, 400, 1, dst, 22, NULL,
+		       33920, -ECONNREFUSED);	/* port picked, address not */
+	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
+	d = line(&l, 3);
+	EXPECT_EQ(33920, jc_get_int(d, "source.port", -1));
+	EXPECT_FALSE(jc_has(d, "source.ip"));
 	d = line(&l, 0);
 	ASSERT_TRUE(jc_valid(d, strlen(d)));
 	EXPECT_STREQ("connect", STR(d, "event.action"));

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "detect.h"
 #include "httpd.h"
 #include "metrics.h"
 #include "output.h"
@@ -254,6 +255,33 @@ TEST_F(render, promtool_accepts)
 	ASSERT_EQ(0, r) TH_LOG("promtool: %s", out);
 	/* promtool lints too: no findings at all */
 	ASSERT_EQ(0U, strlen(out)) TH_LOG("promtool: %s", out);
+}
+
+/* The detection engine's families, from a real engine's stats. */
+TEST_F(render, detection_families)
+{
+	struct espy_detect_config dc;
+	struct espy_detect *det;
+	char out[8192];
+	const char *t;
+
+	espy_detect_config_default(&dc);
+	dc.mode = ESPY_MODE_LEARN;
+	ASSERT_EQ(0, espy_detect_new(&det, &dc));
+	ASSERT_EQ(0, espy_metrics_add_extra(&self->m, espy_metrics_detect, det));
+	ASSERT_EQ(0, espy_metrics_render(&self->m, &self->p));
+	t = self->p.buf;
+	EXPECT_TRUE(has_line(t, "espy_learning 1"));
+	EXPECT_TRUE(has_line(t, "espy_detection_mode{mode=\"learn\"} 1"));
+	EXPECT_TRUE(has_line(t, "espy_detection_mode{mode=\"detect\"} 0"));
+	EXPECT_TRUE(has_line(t, "espy_sessions_tracked 0"));
+	EXPECT_NE(NULL, strstr(t, "\nespy_baseline_entries{kind=\""));
+	EXPECT_TRUE(has_line(t, "espy_technique_hits_total{technique=\"T1003.008\"} 0"));
+	if (!system("command -v promtool >/dev/null 2>&1")) {
+		ASSERT_EQ(0, run_promtool(t, self->p.len, out, sizeof(out))) TH_LOG("%s", out);
+		ASSERT_EQ(0U, strlen(out)) TH_LOG("promtool: %s", out);
+	}
+	espy_detect_free(det);
 }
 
 /* ---- HTTP ---- */

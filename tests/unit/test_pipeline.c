@@ -160,4 +160,24 @@ TEST(detect_failure_is_counted_event_still_out)
 	espy_pipeline_fini(p);
 }
 
+TEST(drop_counters_become_deltas)
+{
+	uint64_t seen[ESPY_EV_MAX] = { 0 }, cur[ESPY_EV_MAX] = { 0 };
+	uint64_t delta[ESPY_EV_MAX];
+
+	cur[ESPY_EV_OPEN] = 10;
+	cur[ESPY_EV_EXEC] = 1;
+	EXPECT_EQ(11, espy_drops_delta(seen, cur, delta));
+	EXPECT_EQ(10, delta[ESPY_EV_OPEN]);
+	EXPECT_EQ(0, espy_drops_delta(seen, cur, delta));	/* no growth */
+	EXPECT_EQ(0, delta[ESPY_EV_OPEN]);
+	cur[ESPY_EV_OPEN] = 15;
+	EXPECT_EQ(5, espy_drops_delta(seen, cur, delta));
+	EXPECT_EQ(5, delta[ESPY_EV_OPEN]);
+	EXPECT_EQ(0, delta[ESPY_EV_EXEC]);
+	cur[ESPY_EV_OPEN] = 3;		/* the source was reset */
+	EXPECT_EQ(3, espy_drops_delta(seen, cur, delta));
+	EXPECT_EQ(3, seen[ESPY_EV_OPEN]);
+}
+
 TEST_HARNESS_MAIN

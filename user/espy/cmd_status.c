@@ -98,10 +98,10 @@ static void print_status(struct json_object *st)
 		}
 	}
 	printf("mode:        %s", s(st, "mode"));
-	if ((x = get(st, "learning_left_s")) && json_object_get_int64(x) > 0) {
-		duration(up, sizeof(up), json_object_get_int64(x));
-		printf(" (learning, %s left)", up);
-	}
+	if ((x = get(st, "configured_mode")) && strcmp(json_object_get_string(x), s(st, "mode")))
+		printf(" (configured: %s)", json_object_get_string(x));
+	if ((x = get(st, "learning")) && json_object_get_boolean(x))
+		printf(", learning the baseline: no alerts yet");
 	printf("\n");
 	printf("events:      %lld total, %.1f/s over the last %llds\n",
 	       i(st, "events.total"), d(st, "events.rate"), i(st, "rate_window_s"));
@@ -111,12 +111,14 @@ static void print_status(struct json_object *st)
 	printf("\n");
 	printf("malformed:   %lld records\n", i(st, "decode_errors"));
 	if ((x = get(st, "baseline.entries")))
-		printf("baseline:    %lld entries\n", (long long)json_object_get_int64(x));
+		printf("baseline:    %lld entries, %lld events learned\n",
+		       (long long)json_object_get_int64(x), i(st, "baseline.learned"));
 	else
 		printf("baseline:    not available in this espyd\n");
 	printf("processes:   %lld tracked\n", i(st, "processes"));
 	if ((x = get(st, "sessions")))
-		printf("sessions:    %lld tracked\n", (long long)json_object_get_int64(x));
+		printf("sessions:    %lld tracked, %lld alerts since start\n",
+		       (long long)json_object_get_int64(x), i(st, "alerts"));
 	printf("tail:        %lld clients, %lld cut off since start\n",
 	       i(st, "tail.clients"), i(st, "tail.cut_off"));
 	if ((x = get(st, "log.file")) && *json_object_get_string(x))

@@ -9,10 +9,6 @@
 #include "cmds.h"
 #include "espy/abi.h"
 
-/* Subcommands built from other files: present once those files are. */
-#pragma weak cmd_baseline
-#pragma weak cmd_replay
-
 struct subcmd {
 	const char *name;
 	int (*fn)(int, char **);
@@ -29,8 +25,7 @@ static void usage(FILE *f, const struct subcmd *cmds, int n)
 "\n"
 "Commands:\n");
 	for (int i = 0; i < n; i++)
-		if (cmds[i].fn)
-			fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f,
 "\n"
 "Run 'espy COMMAND --help' for a command's options.  The control socket is\n"
@@ -68,11 +63,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
-		if (!cmds[i].fn) {
-			fprintf(stderr, "espy: '%s' is not built into this espy\n",
-				argv[1]);
-			return ESPY_EXIT_FAIL;
-		}
 		/* getopt's messages then name the subcommand: "espy tail: ..." */
 		snprintf(name, sizeof(name), "espy %s", cmds[i].name);
 		argv[1] = name;

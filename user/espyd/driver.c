@@ -131,8 +131,11 @@ int espyd_source_open(struct espyd *d)
 	} else {
 		err = try_driver(d, d->o.driver);
 	}
-	if (err)
+	if (err) {
+		fprintf(stderr, "espyd: no event source could start; not "
+			"running\n");
 		return err;
+	}
 	if (d->src.ops->set_interest) {
 		err = d->src.ops->set_interest(d->src.priv,
 					       espy_interest_prefixes,

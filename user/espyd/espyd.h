@@ -29,9 +29,14 @@ struct espyd_opts {
 	const char *metrics;		/* --metrics ADDR:PORT overrides the file */
 	int driver_set;			/* --driver given: overrides the file */
 	int check_config, print_config;
+	/* detection.c */
+	const char *record;		/* --record FILE */
+	const char *mode;		/* --mode: overrides detection.mode */
+	const char *state_dir;		/* --state-dir: overrides daemon.state_dir */
 };
 
 struct espyd_ops;
+struct espyd_det;
 
 struct espyd {
 	struct espyd_opts o;
@@ -44,12 +49,14 @@ struct espyd {
 	uint64_t drops_seen[ESPY_EV_MAX];	/* cumulative, as last read */
 	uint64_t drops_total;
 	uint64_t drains;
+	uint64_t ticks;				/* seconds of the drops timer */
 	uint64_t drain_errors;			/* failed reads from the source */
 	int drain_err;				/* last one, 0 after a good read */
 	int hooks_attached, hooks_total;
 	int detach_fd;				/* detach.c: verdict pipe */
 	struct espy_config cfg;			/* in force (ops.c) */
 	struct espyd_ops *ops;
+	struct espyd_det *det;			/* detection.c */
 };
 
 /* driver.c: open the source the options ask for; on failure print why. */
@@ -76,7 +83,23 @@ int espyd_config_load(struct espyd *d);
 int espyd_config_overrides(struct espyd *d, struct espy_config *c);
 int espyd_ops_start(struct espyd *d);
 void espyd_ops_stop(struct espyd *d);
+/* Write out what the configured outputs buffered (after each drain). */
+void espyd_ops_flush(struct espyd *d);
+struct espy_detect;
+/* Detection wired in: its state in `espy status` and in the metrics. */
+int espyd_ops_set_detect(struct espyd *d, struct espy_detect *det);
 struct espy_ctl *espyd_ctl(struct espyd *d);		/* NULL: no socket */
+
+/*
+ * detection.c: the detection stage and its state directory, and --record.
+ * Start right after the pipeline (before the first record is fed, so the
+ * recording and the sessions see the /proc snapshot); register the
+ * control command once ops run; stop (saving the baseline) before the
+ * pipeline goes.
+ */
+int espyd_detection_start(struct espyd *d);
+int espyd_detection_ops(struct espyd *d);
+void espyd_detection_stop(struct espyd *d);
 struct espy_metrics *espyd_metrics(struct espyd *d);
 
 #endif /* ESPYD_H */

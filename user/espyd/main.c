@@ -28,6 +28,13 @@ static void usage(FILE *f)
 "                          without -c a missing default file means defaults)\n"
 "      --metrics ADDR:PORT serve Prometheus metrics there (overrides\n"
 "                          metrics.listen; \"off\" disables)\n"
+"      --mode MODE         detection mode: learn, detect or auto (learn for\n"
+"                          detection.learn_period, then detect); overrides\n"
+"                          detection.mode\n"
+"      --state-dir DIR     where the baseline is kept (default " ESPY_STATE_DIR ";\n"
+"                          overrides daemon.state_dir)\n"
+"      --record FILE       also write the raw record stream to FILE (zlib,\n"
+"                          for `espy replay`)\n"
 "      --check-config      check the configuration file and exit (0: valid)\n"
 "      --print-config      print the configuration in force and exit\n"
 "  -h, --help              show this help and exit\n"
@@ -64,6 +71,9 @@ static int parse_args(int argc, char **argv, struct espyd_opts *o)
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "print-config", no_argument, NULL, 'P' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "record", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -98,6 +108,15 @@ static int parse_args(int argc, char **argv, struct espyd_opts *o)
 			break;
 		case 'P':
 			o->print_config = 1;
+			break;
+		case 'm':
+			o->mode = optarg;
+			break;
+		case 'S':
+			o->state_dir = optarg;
+			break;
+		case 'R':
+			o->record = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -183,9 +202,12 @@ static int run(struct espyd *d)
 	err = espy_pipeline_init(&d->pipe, &po);
 	if (err)
 		goto fini_loop;
+	err = espyd_detection_start(d);
+	if (err)
+		goto stop_detection;
 	err = open_outputs(d);
 	if (err)
-		goto fini_pipe;
+		goto stop_detection;
 	err = espyd_source_open(d);
 	if (err)
 		goto close_outputs;
@@ -208,6 +230,9 @@ static int run(struct espyd *d)
 	err = espyd_ops_start(d);
 	if (err)
 		goto stop_ops;
+	err = espyd_detection_ops(d);
+	if (err)
+		goto stop_ops;
 	fprintf(stderr, "espyd: running (pid %d)\n", getpid());
 	espyd_detach_done(d, 0);
 	err = espy_loop_run(&d->loop);
@@ -219,7 +244,8 @@ close_source:
 	espyd_source_close(d);
 close_outputs:
 	close_outputs(d);
-fini_pipe:
+stop_detection:
+	espyd_detection_stop(d);
 	espy_pipeline_fini(d->pipe);
 fini_loop:
 	espy_loop_fini(&d->loop);

@@ -16,6 +16,7 @@
 
 #include "espyd.h"
 #include "ctl.h"
+#include "detect.h"
 #include "httpd.h"
 #include "metrics.h"
 #include "record.h"
@@ -41,6 +42,7 @@ struct espyd_ops {
 	struct rate_sample rs[RATE_SAMPLES];
 	int nrs, rs_next;
 	char last_error[4096];
+	struct espy_detect *det;	/* NULL until detection is wired in */
 };
 
 static double mono_s(void)
@@ -73,6 +75,16 @@ int espyd_config_overrides(struct espyd *d, struct espy_config *c)
 	if (d->o.metrics &&
 	    espy_config_set(c, "metrics.listen", d->o.metrics, err, sizeof(err))) {
 		fprintf(stderr, "espyd: --metrics: %s\n", err);
+		return -EINVAL;
+	}
+	if (d->o.mode &&
+	    espy_config_set(c, "detection.mode", d->o.mode, err, sizeof(err))) {
+		fprintf(stderr, "espyd: --mode: %s\n", err);
+		return -EINVAL;
+	}
+	if (d->o.state_dir &&
+	    espy_config_set(c, "daemon.state_dir", d->o.state_dir, err, sizeof(err))) {
+		fprintf(stderr, "espyd: --state-dir: %s\n", err);
 		return -EINVAL;
 	}
 	if (!d->o.driver_set)
@@ -139,6 +151,11 @@ static int apply_outputs(struct espyd_ops *ops, const struct espy_config *c)
 				ops->log_sink = espy_pipeline_add_sink(d->pipe, "log",
 								       espy_out_file_sink, ops->log);
 				r = ops->log_sink < 0 ? ops->log_sink : 0;
+				if (r) {
+					espy_out_file_close(ops->log);
+					ops->log = NULL;
+					ops->log_sink = -1;
+				}
 			}
 		}
 		if (r) {
@@ -267,10 +284,35 @@ static int cmd_status(void *ctx, const char *args, struct espy_json *j,
 	}
 	espy_json_arr_end(j);
 	espy_json_obj_end(j);
-	/* the configured mode; the detection engine reports its own state
-	 * through its metrics once it is wired in */
-	espy_json_key(j, "mode");
-	espy_json_cstring(j, espy_conf_mode_name(d->cfg.mode));
+	if (ops->det) {
+		struct espy_detect_stats ds;
+		uint64_t entries = 0;
+
+		espy_detect_stats(ops->det, &ds);
+		for (int i = 0; i < ESPY_BL_MAX_KINDS; i++)
+			entries += ds.baseline_entries[i];
+		espy_json_key(j, "mode");
+		espy_json_cstring(j, espy_conf_mode_name(ds.mode));
+		espy_json_key(j, "configured_mode");
+		espy_json_cstring(j, espy_conf_mode_name(ds.configured));
+		espy_json_key(j, "learning");
+		espy_json_bool(j, ds.learning);
+		espy_json_key(j, "baseline");
+		espy_json_obj_begin(j);
+		espy_json_key(j, "entries");
+		espy_json_u64(j, entries);
+		espy_json_key(j, "learned");
+		espy_json_u64(j, ds.learned);
+		espy_json_obj_end(j);
+		espy_json_key(j, "sessions");
+		espy_json_u64(j, ds.sessions);
+		espy_json_key(j, "alerts");
+		espy_json_u64(j, ds.alerts);
+	} else {
+		/* no detection stage in this espyd: the configured mode only */
+		espy_json_key(j, "mode");
+		espy_json_cstring(j, espy_conf_mode_name(d->cfg.mode));
+	}
 	rates(ops, &evr, &drr, &win);
 	espy_json_key(j, "rate_window_s");
 	espy_json_u64(j, (uint64_t)(win + 0.5));
@@ -575,6 +617,20 @@ void espyd_ops_stop(struct espyd *d)
 	close_log(ops);
 	free(ops);
 	d->ops = NULL;
+}
+
+void espyd_ops_flush(struct espyd *d)
+{
+	if (d->ops)
+		espy_out_file_flush(d->ops->log);
+}
+
+int espyd_ops_set_detect(struct espyd *d, struct espy_detect *det)
+{
+	if (!d->ops)
+		return -EINVAL;
+	d->ops->det = det;
+	return espy_metrics_add_extra(&d->ops->m, espy_metrics_detect, det);
 }
 
 struct espy_ctl *espyd_ctl(struct espyd *d)

@@ -24,21 +24,15 @@ static uint64_t boot_ns(void)
 static void poll_drops(struct espyd *d)
 {
 	uint64_t cur[ESPY_EV_MAX] = { 0 }, delta[ESPY_EV_MAX];
-	uint64_t sum = 0;
-	int i, err;
+	uint64_t sum;
+	int err;
 
 	if (!d->src.ops->drops)
 		return;
 	err = d->src.ops->drops(d->src.priv, cur);
 	if (err < 0)
 		return;
-	for (i = 0; i < ESPY_EV_MAX; i++) {
-		/* a counter that went down was reset: all of it is new */
-		delta[i] = cur[i] >= d->drops_seen[i] ? cur[i] - d->drops_seen[i]
-						       : cur[i];
-		d->drops_seen[i] = cur[i];
-		sum += delta[i];
-	}
+	sum = espy_drops_delta(d->drops_seen, cur, delta);
 	if (!sum)
 		return;
 	if (!d->drops_total)
@@ -69,6 +63,7 @@ void espyd_stream_drain(struct espyd *d)
 	}
 	if (d->events)
 		espy_out_file_flush(d->events);
+	espyd_ops_flush(d);
 }
 
 static void on_ready(struct espy_loop *l, int fd, uint32_t events, void *ctx)
@@ -81,10 +76,35 @@ static void on_drain_timer(struct espy_loop *l, uint64_t exp, void *ctx)
 	espyd_stream_drain(ctx);
 }
 
+/*
+ * Wall time = boot time + an offset measured at start.  Recordings keep that
+ * offset so that replays print the same timestamps; it is changed only when
+ * the wall clock was stepped (NTP's first sync after boot, an admin), not
+ * for the slow drift of slewing.
+ */
+#define CLOCK_STEP_NS	1000000000LL
+
+static void check_clock(struct espyd *d)
+{
+	int64_t old = espy_pipeline_clock_offset(d->pipe), now;
+
+	espy_pipeline_sync_clock(d->pipe);
+	now = espy_pipeline_clock_offset(d->pipe);
+	if (now - old > CLOCK_STEP_NS || old - now > CLOCK_STEP_NS) {
+		fprintf(stderr, "espyd: the wall clock stepped by %+.3f s; "
+			"timestamps follow it from now on\n",
+			(now - old) / 1e9);
+		return;
+	}
+	espy_pipeline_set_clock_offset(d->pipe, old);
+}
+
 static void on_drops_timer(struct espy_loop *l, uint64_t exp, void *ctx)
 {
 	struct espyd *d = ctx;
 
+	if (++d->ticks % 60 == 0)
+		check_clock(d);
 	poll_drops(d);
 	if (d->events)
 		espy_out_file_flush(d->events);
@@ -103,7 +123,7 @@ static void on_reload(struct espy_loop *l, void *ctx)
 				espy_out_file_path(d->events), strerror(-err));
 	}
 	espy_pipeline_flush_names(d->pipe);
-	espy_pipeline_sync_clock(d->pipe);
+	check_clock(d);
 }
 
 /* The loop is stopping: take in what is still queued, and the last drops. */

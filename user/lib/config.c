@@ -434,6 +434,7 @@ struct parse {
 	int nerr;
 	int last_err_line;		/* errors reported on the current line */
 	uint64_t seen;
+	int key_line[64];		/* where each key was set (0: default) */
 	char *err;
 	size_t errlen, errused;
 };
@@ -591,6 +592,7 @@ static int handler(void *user, const char *section, const char *name,
 		return 0;
 	}
 	ps->seen |= 1ULL << i;
+	ps->key_line[i] = ps->line;
 	if (set_key(&ps->cfg, k, value, why, sizeof(why))) {
 		add_err(ps, ps->line, "bad value '%s' for %s.%s: %s", value,
 			section, name, why);
@@ -599,14 +601,25 @@ static int handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+static int line_of(const struct parse *ps, const char *section, const char *name)
+{
+	const struct key *k = find_key(section, name);
+
+	return k ? ps->key_line[k - keys] : 0;
+}
+
 /* Checks across keys, after the whole file was read. */
 static void check_whole(struct parse *ps)
 {
+	int mode_line = line_of(ps, "control", "mode");
+
 	if (ps->cfg.ctl_group[0] && !(ps->cfg.ctl_mode & 0060))
-		add_err(ps, 0, "control.group is set but control.mode %04o gives the group no access",
+		add_err(ps, mode_line ? mode_line : line_of(ps, "control", "group"),
+			"control.group is set but control.mode %04o gives the group no access",
 			ps->cfg.ctl_mode);
 	if (ps->cfg.ctl_mode & 0007)
-		add_err(ps, 0, "control.mode %04o gives other users access to the control socket",
+		add_err(ps, mode_line,
+			"control.mode %04o gives other users access to the control socket",
 			ps->cfg.ctl_mode);
 }
 

@@ -538,7 +538,9 @@ static void handle_line(struct espy_ctl *c, struct client *cl, char *line,
 
 static void client_read(struct espy_ctl *c, struct client *cl)
 {
-	for (;;) {
+	/* a bounded share per dispatch: one chatty client cannot hold the
+	 * loop (epoll is level-triggered, the rest is read next time) */
+	for (int rounds = 0; rounds < 16; rounds++) {
 		ssize_t r = read(cl->fd, cl->in + cl->inlen,
 				 ESPY_CTL_LINE_MAX - cl->inlen);
 		size_t start = 0;
@@ -646,7 +648,7 @@ static void refuse(int fd, const char *msg)
 
 static void accept_clients(struct espy_ctl *c)
 {
-	for (;;) {
+	for (int rounds = 0; rounds < 64; rounds++) {
 		struct epoll_event ev = { .events = EPOLLIN };
 		struct ucred cr;
 		socklen_t crlen = sizeof(cr);
@@ -712,7 +714,13 @@ void espy_ctl_dispatch(struct espy_ctl *c)
 		}
 		if (cl->dead)
 			continue;
-		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+			/* both directions are gone: nothing can be delivered, and
+			 * a level-triggered HUP would otherwise fire forever */
+			client_kill(c, cl);
+			continue;
+		}
+		if (evs[i].events & EPOLLIN)
 			client_read(c, cl);
 		if (!cl->dead && (evs[i].events & EPOLLOUT))
 			client_flush(c, cl);

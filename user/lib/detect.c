@@ -117,12 +117,15 @@ int espy_detect_new(struct espy_detect **out, const struct espy_detect_config *c
 	if (!ret)
 		ret = espy_recent_init(&d->acc, 1024, ttl);
 	if (!ret)
+		ret = espy_recent_init(&d->links, 1024, ttl);
+	if (!ret)
 		ret = espy_recent_init(&d->files, 8192, 24ULL * 3600 * 1000);
 	if (ret)
 		goto fini_recent;
 	*out = d;
 	return 0;
 fini_recent:
+	espy_recent_fini(&d->links);
 	espy_recent_fini(&d->files);
 	espy_recent_fini(&d->acc);
 	espy_recent_fini(&d->conn_dst);
@@ -149,6 +152,7 @@ void espy_detect_free(struct espy_detect *d)
 		espy_proctab_for_each(d->pt, release_one, d);
 		espy_proctab_set_evict_hook(d->pt, NULL, NULL);
 	}
+	espy_recent_fini(&d->links);
 	espy_recent_fini(&d->files);
 	espy_recent_fini(&d->acc);
 	espy_recent_fini(&d->conn_dst);
@@ -508,7 +512,7 @@ static void det_discovery_burst(struct espy_detect *d, struct evstate *es)
 		s->disc_n++;
 		if (s->disc_mask != before &&
 		    espy_popcount(s->disc_mask) >= d->cfg.discovery_burst)
-			espy_hits_add(&es->hits, t, 45,
+			espy_hits_addv(&es->hits, t, ESPY_V_BURST, 45,
 				      "discovery burst: %u kinds of discovery within %us",
 				      espy_popcount(s->disc_mask),
 				      d->cfg.discovery_window_s);
@@ -665,6 +669,12 @@ static void score_features(struct espy_detect *d, struct evstate *es,
 	}
 }
 
+/* A technique as the baseline knows it: with its variant. */
+static inline uint64_t tech_key(const struct espy_hit *h)
+{
+	return (uint64_t)h->tech | (uint64_t)h->variant << 16;
+}
+
 static void score_techs(struct espy_detect *d, struct evstate *es,
 			double learn_w)
 {
@@ -676,12 +686,13 @@ static void score_techs(struct espy_detect *d, struct evstate *es,
 	for (i = 0; i < es->hits.n; i++) {
 		struct espy_bl_obs o1, o2;
 		int t = es->hits.h[i].tech;
+		uint64_t tk = tech_key(&es->hits.h[i]);
 		double f;
 
-		espy_bl_observe(&d->bl, ESPY_FEAT_TECH, espy_hash_pair(prog, t),
+		espy_bl_observe(&d->bl, ESPY_FEAT_TECH, espy_hash_pair(prog, tk),
 				d->now_s, learn_w, &o1);
 		espy_bl_observe(&d->bl, ESPY_FEAT_LINEAGE_TECH,
-				espy_hash_pair(pprog, t), d->now_s, learn_w, &o2);
+				espy_hash_pair(pprog, tk), d->now_s, learn_w, &o2);
 		es->tcount[i] = fmax(o1.count, o2.count);
 		f = espy_tech_factor(es->tcount[i], mat, &es->fam[i]);
 		es->ts[i] = fmin(100.0, es->hits.h[i].weight * f);
@@ -700,12 +711,12 @@ static void learn_late(struct espy_detect *d, struct evstate *es, double w)
 		espy_bl_observe(&d->bl, es->f[i].kind, es->f[i].key, d->now_s, w,
 				NULL);
 	for (i = 0; i < es->hits.n; i++) {
-		int t = es->hits.h[i].tech;
+		uint64_t tk = tech_key(&es->hits.h[i]);
 
-		espy_bl_observe(&d->bl, ESPY_FEAT_TECH, espy_hash_pair(prog, t),
+		espy_bl_observe(&d->bl, ESPY_FEAT_TECH, espy_hash_pair(prog, tk),
 				d->now_s, w, NULL);
 		espy_bl_observe(&d->bl, ESPY_FEAT_LINEAGE_TECH,
-				espy_hash_pair(pprog, t), d->now_s, w, NULL);
+				espy_hash_pair(pprog, tk), d->now_s, w, NULL);
 	}
 }
 
@@ -852,8 +863,8 @@ static void explain(struct espy_detect *d, struct evstate *es,
 		const struct espy_tech_info *ti = &espy_techs[h->tech];
 		double c = es->tcount[order[i]];
 
-		if (c > 0.5)
-			add_reason(v, "%s %s: %s; seen %.0f times from this program or its parent (x%.2f)",
+		if (c >= 0.05)
+			add_reason(v, "%s %s: %s; seen before from this program or its parent (weight %.2g, x%.2f)",
 				   ti->t.id, ti->t.tactic, h->why, c,
 				   es->ts[order[i]] / h->weight);
 		else
@@ -979,6 +990,8 @@ static void on_lost(struct espy_detect *d, struct espy_event *ev)
 {
 	struct espy_verdict *v = &d->v;
 
+	if (!ev->lost->total)
+		return;
 	d->lost_gen++;
 	d->lost_total += ev->lost->total;
 	d->st.lost_records += ev->lost->total;
@@ -991,7 +1004,9 @@ static void on_lost(struct espy_detect *d, struct espy_event *ev)
 static void on_exec(struct espy_detect *d, struct espy_event *ev,
 		    struct espy_proc *p, struct espy_dproc *dp)
 {
-	struct espy_proc *pp = d->pt ? espy_proctab_parent(d->pt, p) : NULL;
+	/* the fork told us the lineage; look only when it did not */
+	struct espy_proc *pp = d->pt && !dp->pprog ?
+			       espy_proctab_parent(d->pt, p) : NULL;
 	const char *path = ev->path.p, *argv = ev->argv.p;
 	size_t len = ev->path.len;
 
@@ -1148,8 +1163,11 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 		espy_addr_str(s->peer_family, s->peer, addr, sizeof(addr));
 		if (pc == ESPY_DST_PRIVATE || pc == ESPY_DST_LINKLOCAL ||
 		    pc == ESPY_DST_PUBLIC || s->hop_from)
-			espy_hits_add(&es.hits, ESPY_T_SSH_LATERAL,
-				      s->hop_from ? 35 : 20,
+			/* a routine login alone stays below a chain's tactic
+			 * threshold; one opened from a watched session not */
+			espy_hits_addv(&es.hits, ESPY_T_SSH_LATERAL,
+				       s->hop_from ? ESPY_V_HOP : ESPY_V_PLAIN,
+				       s->hop_from ? 35 : 15,
 				      "login session from %s%s", addr,
 				      s->hop_from ? ", opened by a watched session"
 						  : "");
@@ -1242,7 +1260,8 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	fill_techs(v, &es, s, alert_kind);
 	if (alert_kind && s)
 		fill_evidence(v, s, ev->id);
-	if (fin >= 1 || alert_kind || v->after_drops)
+	if (alert_kind || (!d->cfg.explain_alerts_only &&
+			   (fin >= 1 || v->after_drops)))
 		explain(d, &es, v, chain, alert_kind);
 
 	if (fin >= 1)
@@ -1408,7 +1427,8 @@ void espy_detect_stats(const struct espy_detect *d,
 			   (sizeof(struct espy_session) + 3 * sizeof(uint32_t)) +
 			   (size_t)d->cfg.max_procs * sizeof(struct espy_dproc) +
 			   ((size_t)d->conn.nbuckets + d->conn_dst.nbuckets +
-			    d->acc.nbuckets + d->files.nbuckets) *
+			    d->acc.nbuckets + d->files.nbuckets +
+			    d->links.nbuckets) *
 			   ESPY_RECENT_WAYS * sizeof(struct espy_recent_ent);
 	st->learning = effective_learning(d);
 	st->mode = st->learning ? ESPY_MODE_LEARN : ESPY_MODE_DETECT;

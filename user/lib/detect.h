@@ -58,6 +58,8 @@ struct espy_detect_config {
 	uint32_t discovery_burst;	/* distinct discovery techniques: a burst */
 	uint64_t exfil_bytes;		/* bytes out of one connection worth a look */
 	uint32_t hop_ttl_s;		/* connect <-> accept matching window */
+	int explain_alerts_only;	/* reasons for alerts only (replay without
+					 * JSON: nobody reads the others) */
 };
 
 void espy_detect_config_default(struct espy_detect_config *c);

@@ -133,6 +133,7 @@ struct espy_detect {
 	struct espy_recent conn;	/* outbound connects by 4-tuple */
 	struct espy_recent conn_dst;	/* ... by destination only (no local port) */
 	struct espy_recent acc;		/* accepts that came before their connect */
+	struct espy_recent links;	/* 4-tuples linked late: for new sessions */
 	struct espy_recent files;	/* files written where tools land */
 
 	enum espy_mode cfg_mode;	/* as configured */
@@ -195,6 +196,8 @@ void espy_hop_connect(struct espy_detect *d, const struct espy_net *n,
  */
 int espy_hop_accept(struct espy_detect *d, const struct espy_net *n,
 		    struct espy_proc *p, struct espy_dproc *dp);
+/* A peer whose connect came after its accept: fill in the link now. */
+void espy_hop_resolve(struct espy_detect *d, struct espy_peer *peer);
 
 /* detectors.c: what one event shows, given its context. */
 struct espy_dctx {

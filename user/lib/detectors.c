@@ -98,11 +98,10 @@ int espy_tech_find(const char *id)
 	return -1;
 }
 
-void espy_hits_add(struct espy_hits *hs, int tech, double weight,
-		   const char *fmt, ...)
+static void hits_vadd(struct espy_hits *hs, int tech, int variant,
+		      double weight, const char *fmt, va_list ap)
 {
 	struct espy_hit *h = NULL;
-	va_list ap;
 	int i;
 
 	if (weight <= 0)
@@ -123,9 +122,28 @@ void espy_hits_add(struct espy_hits *hs, int tech, double weight,
 		h = &hs->h[hs->n++];
 	}
 	h->tech = (int16_t)tech;
+	h->variant = (int16_t)variant;
 	h->weight = (float)weight;
-	va_start(ap, fmt);
 	vsnprintf(h->why, sizeof(h->why), fmt, ap);
+}
+
+void espy_hits_add(struct espy_hits *hs, int tech, double weight,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hits_vadd(hs, tech, ESPY_V_PLAIN, weight, fmt, ap);
+	va_end(ap);
+}
+
+void espy_hits_addv(struct espy_hits *hs, int tech, int variant, double weight,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hits_vadd(hs, tech, variant, weight, fmt, ap);
 	va_end(ap);
 }
 
@@ -188,8 +206,8 @@ done:
 		espy_path_classify(key, keylen, &pi);
 		if (pi.cat & ESPY_PC_WRITABLE) {
 			c->dp->flags |= ESPY_DP_SSH_ODD_KEY;
-			espy_hits_add(hs, ESPY_T_PRIVKEY, 35,
-				      "ssh uses private key %.*s from a writable directory",
+			espy_hits_addv(hs, ESPY_T_PRIVKEY, ESPY_V_ODD_KEY, 35,
+				       "ssh uses private key %.*s from a writable directory",
 				      (int)(keylen > 60 ? 60 : keylen), key);
 		}
 	}
@@ -278,8 +296,8 @@ static void det_exec(struct espy_dctx *c, struct espy_hits *hs)
 		    (espy_argv_has(argv, alen, "4000") ||
 		     espy_argv_has(argv, alen, "u=s") ||
 		     espy_argv_has(argv, alen, "u+s")))
-			espy_hits_add(hs, ESPY_T_FILEDISC, 35,
-				      "find searches for setuid files");
+			espy_hits_addv(hs, ESPY_T_FILEDISC, ESPY_V_SUID_SEARCH, 35,
+				       "find searches for setuid files");
 		if (t == ESPY_T_FILEDISC && (espy_argv_has(argv, alen, "id_rsa") ||
 					     espy_argv_has(argv, alen, "id_ed25519") ||
 					     espy_argv_has(argv, alen, ".pem") ||
@@ -335,6 +353,7 @@ static void det_exec(struct espy_dctx *c, struct espy_hits *hs)
 			      "%.*s aimed at espyd", (int)(bl > 20 ? 20 : bl), b);
 	if ((tool & ESPY_TOOL_ARCHIVER) && archive_creates(ev, b, bl)) {
 		double w = 30;
+		int v = ESPY_V_PLAIN;
 
 		if (espy_argv_has(argv, alen, "/tmp/") ||
 		    espy_argv_has(argv, alen, "/dev/shm/") ||
@@ -342,11 +361,14 @@ static void det_exec(struct espy_dctx *c, struct espy_hits *hs)
 			w += 10;
 		if (espy_argv_has(argv, alen, ".ssh") ||
 		    espy_argv_has(argv, alen, "/etc/shadow") ||
-		    espy_argv_has(argv, alen, "/home") ||
-		    espy_argv_has(argv, alen, "/root"))
-			w += 10;
-		espy_hits_add(hs, ESPY_T_ARCHIVE, w, "%.*s creates an archive",
-			      (int)(bl > 20 ? 20 : bl), b);
+		    espy_argv_has(argv, alen, ".gnupg")) {
+			w += 15;
+			v = ESPY_V_SENSITIVE;
+		}
+		espy_hits_addv(hs, ESPY_T_ARCHIVE, v, w,
+			       "%.*s creates an archive%s",
+			       (int)(bl > 20 ? 20 : bl), b,
+			       v ? " of keys or credentials" : "");
 	}
 	if (tool & ESPY_TOOL_SSH)
 		ssh_options(c, hs);
@@ -544,10 +566,9 @@ static void det_connect(struct espy_dctx *c, struct espy_hits *hs)
 
 		espy_addr_str(n->family, n->remote_addr, addr, sizeof(addr));
 		if (c->dp->flags & ESPY_DP_SSH_ODD_KEY) {
-			w = 65;
-			espy_hits_add(hs, ESPY_T_SSH_LATERAL, w,
-				      "ssh to %s with a key from a writable directory",
-				      addr);
+			espy_hits_addv(hs, ESPY_T_SSH_LATERAL, ESPY_V_ODD_KEY, 65,
+				       "ssh to %s with a key from a writable directory",
+				       addr);
 		} else {
 			espy_hits_add(hs, ESPY_T_SSH_LATERAL, w, "ssh to %s",
 				      addr);
@@ -612,6 +633,16 @@ static void det_dns(struct espy_dctx *c, struct espy_hits *hs)
 #define PTRACE_ATTACH_		16
 #define PTRACE_SEIZE_		0x4206
 
+static int signal_stops(uint64_t sig)
+{
+	switch (sig) {
+	case 2: case 3: case 6: case 9: case 11: case 15: case 19: case 20:
+		return 1;	/* INT QUIT ABRT KILL SEGV TERM STOP TSTP */
+	default:
+		return 0;
+	}
+}
+
 static void det_priv(struct espy_dctx *c, struct espy_hits *hs)
 {
 	const struct espy_priv *p = c->ev->priv;
@@ -648,9 +679,12 @@ static void det_priv(struct espy_dctx *c, struct espy_hits *hs)
 		espy_hits_add(hs, ESPY_T_FILELESS, 15, "creates a memfd");
 		break;
 	case ESPY_EV_KILL:
-		espy_hits_add(hs, ESPY_T_IMPAIR, W(IMPAIR),
-			      "signal %llu sent to espyd",
-			      (unsigned long long)p->args[0]);
+		/* stopping, killing or freezing it; pid 1 stopping the service
+		 * and reload/continue signals are how espyd is run */
+		if (p->hdr.tgid != 1 && signal_stops(p->args[0]))
+			espy_hits_add(hs, ESPY_T_IMPAIR, W(IMPAIR),
+				      "signal %llu sent to espyd",
+				      (unsigned long long)p->args[0]);
 		break;
 	case ESPY_EV_SOCKET:
 		if (p->args[0] == 17 /* AF_PACKET */)

@@ -92,10 +92,14 @@ extern const char *const espy_tactic_names[ESPY_TA_NR];
 /* Index of an ATT&CK id ("T1003.008"), or -1. */
 int espy_tech_find(const char *id);
 
-/* One detector finding. */
+/*
+ * One detector finding.  variant tells apart forms of a technique that the
+ * baseline must not confuse: ssh to a neighbour is routine, ssh with a key
+ * lifted into /tmp is not, even from the same program.
+ */
 struct espy_hit {
 	int16_t tech;			/* enum espy_tech */
-	int16_t _pad;
+	int16_t variant;
 	float weight;			/* base weight after detector modifiers */
 	char why[96];			/* "open /etc/shadow" */
 };
@@ -110,5 +114,15 @@ struct espy_hits {
 /* Add a hit (keeps the highest weight per technique; drops beyond max). */
 void espy_hits_add(struct espy_hits *hs, int tech, double weight,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void espy_hits_addv(struct espy_hits *hs, int tech, int variant, double weight,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Variants (struct espy_hit.variant). */
+#define ESPY_V_PLAIN		0
+#define ESPY_V_ODD_KEY		1	/* key material from a writable dir */
+#define ESPY_V_BURST		2	/* many kinds of discovery at once */
+#define ESPY_V_HOP		3	/* opened by a linked, watched session */
+#define ESPY_V_SENSITIVE	4	/* archive of keys, shadow, homes */
+#define ESPY_V_SUID_SEARCH	5
 
 #endif /* ESPY_DETECTORS_H */

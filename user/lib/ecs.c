@@ -633,8 +633,12 @@ static void write_addr(struct espy_json *j, const char *k, uint16_t family,
 {
 	char buf[INET6_ADDRSTRLEN];
 
+	static const uint8_t zero[16];
+
 	obj(j, k);
+	/* an unbound end (0.0.0.0, ::) has a port but no address yet */
 	if ((family == AF_INET || family == AF_INET6) &&
+	    memcmp(addr, zero, family == AF_INET ? 4 : 16) &&
 	    inet_ntop(family, addr, buf, sizeof(buf)))
 		kv_cstr(j, "ip", buf);
 	kv_u64(j, "port", port);

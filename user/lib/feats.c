@@ -75,43 +75,51 @@ static size_t collapse_digits(char *dst, size_t dstsz, const char *src,
 
 /* ---- paths ---------------------------------------------------------- */
 
-static const char *const archive_sfx[] = {
-	".tar", ".tgz", ".tar.gz", ".gz", ".bz2", ".tbz", ".tbz2", ".xz",
-	".txz", ".zst", ".zip", ".7z", ".rar", ".cpio", ".lz4",
+/* Constant strings with their lengths, so matching needs no strlen. */
+struct lit {
+	const char *s;
+	size_t n;
 };
 
-static const char *const history_names[] = {
-	".bash_history", ".zsh_history", ".sh_history", ".history",
-	".python_history", ".mysql_history", ".psql_history", ".lesshst",
-	".viminfo", ".node_repl_history", ".sqlite_history", ".ash_history",
+#define L(x) { x, sizeof(x) - 1 }
+
+static const struct lit archive_sfx[] = {
+	L(".tar"), L(".tgz"), L(".tar.gz"), L(".gz"), L(".bz2"), L(".tbz"),
+	L(".tbz2"), L(".xz"), L(".txz"), L(".zst"), L(".zip"), L(".7z"),
+	L(".rar"), L(".cpio"), L(".lz4"),
 };
 
-static const char *const rc_home[] = {
-	"~/.bashrc", "~/.bash_profile", "~/.bash_login", "~/.profile",
-	"~/.zshrc", "~/.zprofile", "~/.bash_logout", "~/.zlogin",
+static const struct lit history_names[] = {
+	L(".bash_history"), L(".zsh_history"), L(".sh_history"), L(".history"),
+	L(".python_history"), L(".mysql_history"), L(".psql_history"),
+	L(".lesshst"), L(".viminfo"), L(".node_repl_history"),
+	L(".sqlite_history"), L(".ash_history"),
 };
 
-static int name_in(const char *b, size_t bl, const char *const *set, int n)
+static const struct lit rc_home[] = {
+	L("~/.bashrc"), L("~/.bash_profile"), L("~/.bash_login"),
+	L("~/.profile"), L("~/.zshrc"), L("~/.zprofile"), L("~/.bash_logout"),
+	L("~/.zlogin"),
+};
+
+static int name_in(const char *b, size_t bl, const struct lit *set, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(set[i]) == bl && !memcmp(b, set[i], bl))
+		if (set[i].n == bl && !memcmp(b, set[i].s, bl))
 			return 1;
 	return 0;
 }
 
-static int has_suffix_in(const char *p, size_t n, const char *const *set,
+static int has_suffix_in(const char *p, size_t n, const struct lit *set,
 			 int cnt)
 {
 	int i;
 
-	for (i = 0; i < cnt; i++) {
-		size_t l = strlen(set[i]);
-
-		if (n > l && !memcmp(p + n - l, set[i], l))
+	for (i = 0; i < cnt; i++)
+		if (n > set[i].n && !memcmp(p + n - set[i].n, set[i].s, set[i].n))
 			return 1;
-	}
 	return 0;
 }
 
@@ -221,13 +229,15 @@ static uint32_t categorise(const char *s, size_t n, uint32_t *pid)
 		else if (PFX(b, bl, "id_") && !SFX(b, bl, ".pub"))
 			c |= ESPY_PC_SSH_KEY;
 	}
-	if (name_in(b, bl, history_names,
+	if (bl && b[0] == '.' &&
+	    name_in(b, bl, history_names,
 		    sizeof(history_names) / sizeof(history_names[0])))
 		c |= ESPY_PC_HISTORY;
 	if (!(c & ESPY_PC_SYSBIN) && (SFX(b, bl, ".key") ||
 	    ((c & (ESPY_PC_HOME | ESPY_PC_WRITABLE)) && SFX(b, bl, ".pem"))))
 		c |= ESPY_PC_SSH_KEY;
-	if (has_suffix_in(b, bl, archive_sfx,
+	if (memchr(b, '.', bl) &&
+	    has_suffix_in(b, bl, archive_sfx,
 			  sizeof(archive_sfx) / sizeof(archive_sfx[0])))
 		c |= ESPY_PC_ARCHIVE;
 	return c;
@@ -272,7 +282,7 @@ void espy_path_classify(const char *p, size_t len, struct espy_pathinfo *pi)
 		if ((pi->cat & ESPY_PC_PROC_MEM))
 			snprintf(pi->cls, sizeof(pi->cls), "/proc/#/mem");
 		else
-			collapse_digits(pi->cls, sizeof(pi->cls), norm, n);
+			snprintf(pi->cls, sizeof(pi->cls), "%.*s", (int)n, norm);
 	} else if (pi->cat & ESPY_PC_WRITABLE) {
 		const char *s = memchr(norm + 1, '/', n - 1);
 		size_t l = s ? (size_t)(s - norm) : n;

@@ -81,11 +81,17 @@ static void late_link(struct espy_detect *d, const struct hop_acc *a,
 	struct espy_dproc *dp = p ? p->session : NULL;
 	uint32_t i;
 
+	struct espy_recent_ent *e;
+	struct hop_conn c = { from->id, from->score, from->netns };
+
 	if (dp && dp->peer.tuple == tuple) {
 		dp->peer.hop_from = from->id;
 		dp->peer.hop_score = from->score;
 		dp->peer.hop_netns = from->netns;
 	}
+	/* children that took the peer before the link was known */
+	e = espy_recent_put(&d->links, tuple, d->now_ms);
+	memcpy(e->data, &c, sizeof(c));
 	/* sessions the accept already opened (rare: scan) */
 	for (i = 0; i < d->cfg.max_sessions; i++) {
 		struct espy_session *s = &d->sess[i];
@@ -129,6 +135,22 @@ void espy_hop_connect(struct espy_detect *d, const struct espy_net *n,
 					    n->remote_port), d->now_ms);
 		memcpy(e->data, &c, sizeof(c));
 	}
+}
+
+void espy_hop_resolve(struct espy_detect *d, struct espy_peer *peer)
+{
+	struct espy_recent_ent *e;
+	struct hop_conn c;
+
+	if (peer->hop_from || !peer->tuple)
+		return;
+	e = espy_recent_get(&d->links, peer->tuple, d->now_ms);
+	if (!e)
+		return;
+	memcpy(&c, e->data, sizeof(c));
+	peer->hop_from = c.sess_id;
+	peer->hop_score = c.score;
+	peer->hop_netns = c.netns;
 }
 
 int espy_hop_accept(struct espy_detect *d, const struct espy_net *n,

@@ -306,7 +306,7 @@ static void conn_read(struct espy_httpd *h, struct conn *c)
 
 static void accept_conns(struct espy_httpd *h)
 {
-	for (;;) {
+	for (int rounds = 0; rounds < 64; rounds++) {
 		struct epoll_event ev = { .events = EPOLLIN };
 		int fd, i;
 

@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
-#include "baseline.h"
 #include "config.h"
 #include "ctl.h"
 #include "metrics.h"
@@ -504,22 +503,6 @@ static void render_stream(struct espy_metrics *m, struct espy_prom *p)
 		       &s->latency);
 }
 
-static void render_baseline(struct espy_metrics *m, struct espy_prom *p)
-{
-	const struct espy_baseline *bl = m->baseline;
-
-	if (!bl)
-		return;
-	espy_prom_family(p, "espy_baseline_entries", "gauge",
-			 "Observations held exactly in the baseline, by feature kind.");
-	for (int i = 0; i < bl->nkinds && i < ESPY_BL_MAX_KINDS; i++)
-		espy_prom_u64(p, "espy_baseline_entries", bl->k[i].used,
-			      "kind", bl->k[i].name, NULL);
-	espy_prom_family(p, "espy_baseline_memory_bytes", "gauge",
-			 "Memory held by the baseline, in bytes.");
-	espy_prom_u64(p, "espy_baseline_memory_bytes", espy_bl_memory(bl), NULL);
-}
-
 static void render_output(struct espy_prom *p, const char *name,
 			  const struct espy_out_stats *st, int pass)
 {
@@ -595,7 +578,6 @@ int espy_metrics_render(struct espy_metrics *m, struct espy_prom *p)
 	render_pipeline(m, p);
 	render_source(m, p);
 	render_stream(m, p);
-	render_baseline(m, p);
 	render_outputs(m, p);
 	render_ctl(m, p);
 	espy_prom_family(p, "espy_config_reloads_total", "counter",

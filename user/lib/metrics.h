@@ -85,9 +85,8 @@ struct espy_source;
 struct espy_ctl;
 struct espy_out_file;
 struct espy_out_syslog;
-struct espy_baseline;
 
-/* Families a component writes itself (detection: sessions, mode ...). */
+/* Families a component writes itself (detection: espy_metrics_detect). */
 typedef void (*espy_metrics_fn)(void *ctx, struct espy_prom *p);
 
 struct espy_metrics {
@@ -99,7 +98,6 @@ struct espy_metrics {
 	const struct espy_out_file *log_file;
 	const struct espy_out_file *log_stdout;
 	const struct espy_out_syslog *log_syslog;
-	const struct espy_baseline *baseline;
 	const char *driver;		/* build_info label */
 	/* configuration reloads (SIGHUP), kept by the daemon */
 	uint64_t reloads_ok, reloads_failed;
@@ -121,6 +119,13 @@ void espy_metrics_observe(struct espy_metrics_stream *s,
 
 /* The whole exposition text into p (reset first). */
 int espy_metrics_render(struct espy_metrics *m, struct espy_prom *p);
+
+/*
+ * The detection engine's families (an espy_metrics_fn; ctx is the struct
+ * espy_detect): learning mode, sessions, baseline size by feature kind,
+ * learning and poisoning-guard counts, hops, technique hits, memory.
+ */
+void espy_metrics_detect(void *detect, struct espy_prom *p);
 
 /* Own process: CPU seconds, resident bytes, start time (for tests too). */
 struct espy_self_stats {

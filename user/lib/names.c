@@ -69,24 +69,39 @@ void espy_names_flush(struct espy_names *n)
 
 static int resolve(int is_group, uint32_t id, char *out, size_t outsz)
 {
-	char buf[4096];
 	struct passwd pw, *pwp = NULL;
 	struct group gr, *grp = NULL;
+	size_t sz = 4096;
 	const char *name;
+	char *buf;
+	int err;
 
-	if (is_group) {
-		if (getgrgid_r(id, &gr, buf, sizeof(buf), &grp) || !grp)
-			return -ENOENT;
-		name = grp->gr_name;
-	} else {
-		if (getpwuid_r(id, &pw, buf, sizeof(buf), &pwp) || !pwp)
-			return -ENOENT;
-		name = pwp->pw_name;
+	/* a group with many members needs a bigger buffer: grow on ERANGE */
+	for (;;) {
+		buf = malloc(sz);
+		if (!buf)
+			return -ENOMEM;
+		if (is_group)
+			err = getgrgid_r(id, &gr, buf, sz, &grp);
+		else
+			err = getpwuid_r(id, &pw, buf, sz, &pwp);
+		if (err != ERANGE || sz >= (1U << 20))
+			break;
+		free(buf);
+		sz *= 4;
 	}
+	err = -ENOENT;
+	if (is_group ? !grp : !pwp)
+		goto free_buf;
+	name = is_group ? grp->gr_name : pwp->pw_name;
+	err = -ENAMETOOLONG;
 	if (strlen(name) >= outsz)
-		return -ENAMETOOLONG;
+		goto free_buf;
 	strcpy(out, name);
-	return 0;
+	err = 0;
+free_buf:
+	free(buf);
+	return err;
 }
 
 int espy_names_lookup(void *names, int is_group, uint32_t id, char *buf,

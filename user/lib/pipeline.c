@@ -323,6 +323,21 @@ int espy_pipeline_lost(struct espy_pipeline *p,
 	return espy_pipeline_feed(p, &l, sizeof(l));
 }
 
+uint64_t espy_drops_delta(uint64_t seen[ESPY_EV_MAX],
+			  const uint64_t cur[ESPY_EV_MAX],
+			  uint64_t delta[ESPY_EV_MAX])
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < ESPY_EV_MAX; i++) {
+		delta[i] = cur[i] >= seen[i] ? cur[i] - seen[i] : cur[i];
+		seen[i] = cur[i];
+		sum += delta[i];
+	}
+	return sum;
+}
+
 void espy_pipeline_flush_names(struct espy_pipeline *p)
 {
 	espy_names_flush(p->names);

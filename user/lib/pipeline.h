@@ -133,6 +133,15 @@ int espy_pipeline_snapshot(struct espy_pipeline *p, const char *procroot);
 int espy_pipeline_lost(struct espy_pipeline *p,
 		       const uint64_t delta[ESPY_EV_MAX], uint64_t ts_ns);
 
+/*
+ * Turn a source's cumulative drop counters into the increase since the last
+ * reading: delta = cur - seen per type (a counter that went down was reset,
+ * so all of cur is new), then seen = cur.  Returns the total increase.
+ */
+uint64_t espy_drops_delta(uint64_t seen[ESPY_EV_MAX],
+			  const uint64_t cur[ESPY_EV_MAX],
+			  uint64_t delta[ESPY_EV_MAX]);
+
 /* Re-measure the boot -> wall offset (live only; after clock steps). */
 int espy_pipeline_sync_clock(struct espy_pipeline *p);
 void espy_pipeline_set_clock_offset(struct espy_pipeline *p, int64_t off_ns);

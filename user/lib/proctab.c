@@ -369,8 +369,11 @@ static void refresh(struct espy_proctab *t, struct espy_proc *p,
 		p->ppid = h->ppid;
 		p->parent_start_ns = 0;
 	}
-	memcpy(p->comm, h->comm, ESPY_COMM_LEN);
-	p->comm[ESPY_COMM_LEN] = '\0';
+	/* threads name themselves ("worker-3"): the process is its leader */
+	if (h->tid == h->tgid || !p->comm[0]) {
+		memcpy(p->comm, h->comm, ESPY_COMM_LEN);
+		p->comm[ESPY_COMM_LEN] = '\0';
+	}
 	if (h->ts_ns > p->last_ns)
 		p->last_ns = h->ts_ns;
 	if (!(p->flags & ESPY_PROC_EXITED)) {

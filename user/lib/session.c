@@ -380,6 +380,7 @@ struct espy_session *espy_session_of(struct espy_detect *d,
 			s->parent_id = from->id;
 		/* the remote end this process serves opens the session */
 		if (dp->flags & ESPY_DP_HAS_PEER) {
+			espy_hop_resolve(d, &dp->peer);
 			memcpy(s->peer, dp->peer.addr, 16);
 			s->peer_port = dp->peer.port;
 			s->peer_family = dp->peer.family;
