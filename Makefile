@@ -60,6 +60,8 @@ LINUX_SRC_TAR	?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 .PHONY: all deps run check check-unit check-bpf check-e2e check-vm check-fuzz \
 	kmod bench install uninstall clean tests
 .DELETE_ON_ERROR:
+# keep the BPF objects and skeletons that pattern chains would delete
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(O)/espyd $(O)/espy tests
 

@@ -9,7 +9,8 @@
 # prints its findings on stdout.
 #
 # Environment: PROCS (default 50000), EVENTS (per process, default 19),
-# RUNS (default 3; the median is reported), WORK_CPU (default the last CPU).
+# RUNS (default 3; the median is reported), WORK_CPU (default the last CPU),
+# PRIO (default "chrt -f 10").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=${1:-build/bench/replay}
@@ -19,6 +20,9 @@ PROCS=${PROCS:-50000}
 EVENTS=${EVENTS:-19}
 RUNS=${RUNS:-3}
 WORK_CPU=${WORK_CPU:-$(($(nproc) - 1))}
+# real-time, like run.sh's workload, so that other work on a shared machine
+# does not count as replay time
+PRIO=${PRIO:-chrt -f 10}
 
 if ! [ -x "$ESPY" ] || ! "$ESPY" replay --help >/dev/null 2>&1; then
 	echo "replay: build/espy has no 'replay' command yet: throughput not measured"
@@ -26,7 +30,11 @@ if ! [ -x "$ESPY" ] || ! "$ESPY" replay --help >/dev/null 2>&1; then
 fi
 [ -x /usr/bin/time ] || { echo "replay: /usr/bin/time missing (apt-get install time)"; exit 0; }
 mkdir -p "$OUT"
-make -s build/bench/genrec >&2 || { echo "replay: cannot build $GENREC"; exit 1; }
+# built by `make bench`; not rebuilt here, which would rebuild libespy.a
+if ! [ -x "$GENREC" ] && ! make -s build/bench/genrec > "$OUT/genrec-build.log" 2>&1; then
+	echo "replay: cannot build $GENREC (see $OUT/genrec-build.log)"
+	exit 1
+fi
 
 REC=$OUT/replay-synthetic.rec
 if ! gen=$("$GENREC" -p "$PROCS" -e "$EVENTS" -c "$REC"); then
@@ -42,7 +50,7 @@ replay_once() {	# label, extra args...
 	local label=$1 t
 	shift
 	t=$OUT/time.$label
-	taskset -c "$WORK_CPU" /usr/bin/time -v "$ESPY" replay "$@" \
+	$PRIO taskset -c "$WORK_CPU" /usr/bin/time -v "$ESPY" replay "$@" \
 		-o "$OUT/replay.$label.out" "$REC" > /dev/null 2> "$t"
 	awk -F': ' '
 		/Elapsed \(wall clock\)/ {

@@ -40,6 +40,49 @@
 #define ESPY_MINORBITS		20
 
 /*
+ * User-space ABI structures read from user memory.  Their layout is fixed
+ * by the syscall ABI, so they are declared here without CO-RE relocations
+ * (vmlinux.h's copies would tie loading to their presence in kernel BTF).
+ */
+struct espy_u_timespec {
+	__s64 tv_sec;
+	__s64 tv_nsec;
+};
+
+struct espy_u_open_how {
+	__u64 flags;
+	__u64 mode;
+	__u64 resolve;
+};
+
+struct espy_u_cap_data {
+	__u32 effective;
+	__u32 permitted;
+	__u32 inheritable;
+};
+
+struct espy_u_iovec {
+	__u64 iov_base;
+	__u64 iov_len;
+};
+
+struct espy_u_msghdr {
+	__u64 msg_name;
+	__s32 msg_namelen;
+	__u32 _pad;
+	__u64 msg_iov;
+	__u64 msg_iovlen;
+	__u64 msg_control;
+	__u64 msg_controllen;
+	__u32 msg_flags;
+};
+
+/* union bpf_attr, BPF_PROG_LOAD: where the fields espy reports sit */
+#define ESPY_BPF_ATTR_PROG_NAME	48
+_Static_assert(ESPY_BPF_ATTR_PROG_NAME == offsetof(union bpf_attr, prog_name),
+	       "bpf_attr.prog_name");
+
+/*
  * Sizes of the per-CPU scratch areas.  Offsets into them are masked so
  * that the verifier can bound every access: a record is built at offsets
  * below ESPY_REC_MAX and a single copy is at most ESPY_COPY_MAX bytes,

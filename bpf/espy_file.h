@@ -150,7 +150,7 @@ static __always_inline __u32 espy_rich_take(struct espy_scratch *s,
 
 static __always_inline void espy_utimes(struct espy_file *fr, __u64 utimes)
 {
-	struct __kernel_timespec ts[2] = {};
+	struct espy_u_timespec ts[2] = {};
 	__s64 t[2];
 	int i;
 
@@ -346,7 +346,7 @@ ESPY_SYS_EXIT(openat) { return espy_open_exit(RET); }
 
 ESPY_SYS_ENTER(openat2)
 {
-	struct open_how how = {};
+	struct espy_u_open_how how = {};
 
 	bpf_probe_read_user(&how, sizeof(how), (void *)ARG(2));
 	return espy_file_enter(ESPY_EV_OPEN, 0, ARG(0), ARG(1), 0, 0,

@@ -456,6 +456,9 @@ static __always_inline int espy_dns(int fd, const void *buf, __u64 len,
 		return 0;
 	if (len > ESPY_DNS_PKT_MAX)
 		len = ESPY_DNS_PKT_MAX;
+	/* 6.1's verifier loses the clamp across a spill: mask it too */
+	espy_barrier_var(len);
+	len &= ESPY_DNS_PKT_MAX * 2 - 1;
 	if (bpf_probe_read_user(&s->path[ESPY_DNS_BUF],
 				len & (ESPY_DNS_PKT_MAX * 2 - 1), buf))
 		return 0;
@@ -488,17 +491,17 @@ int espy_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 			(void *)ctx->args[4], ctx->args[5]);
 }
 
-static __always_inline int espy_dns_msg(int fd, const struct user_msghdr *um)
+static __always_inline int espy_dns_msg(int fd, const void *um)
 {
-	struct user_msghdr m = {};
-	struct iovec iov = {};
+	struct espy_u_msghdr m = {};
+	struct espy_u_iovec iov = {};
 
 	if (bpf_probe_read_user(&m, sizeof(m), um) || !m.msg_iovlen)
 		return 0;
-	if (bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov))
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)m.msg_iov))
 		return 0;
-	return espy_dns(fd, iov.iov_base, iov.iov_len, m.msg_name,
-			m.msg_namelen);
+	return espy_dns(fd, (void *)iov.iov_base, iov.iov_len,
+			(void *)m.msg_name, m.msg_namelen);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmsg")

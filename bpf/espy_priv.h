@@ -126,7 +126,7 @@ ESPY_SETID(setfsgid, ESPY_OP_SETFSGID, ctx->args[0], 0, 0)
 /* capset(header, data): data[0] holds the low 32 bits, data[1] the high */
 ESPY_PRIV_ENTER(capset)
 {
-	struct __user_cap_data_struct d[2] = {};
+	struct espy_u_cap_data d[2] = {};
 	__u64 eff, prm, inh;
 
 	bpf_probe_read_user(d, sizeof(d), (void *)ctx->args[1]);
@@ -188,7 +188,7 @@ ESPY_PRIV_EXIT(finit_module, ESPY_EV_MODULE, 1)
 /* bpf(BPF_PROG_LOAD, attr, size): type, instruction count, name */
 ESPY_PRIV_ENTER(bpf)
 {
-	const __u32 name_off = __builtin_offsetof(union bpf_attr, prog_name);
+	const __u32 name_off = ESPY_BPF_ATTR_PROG_NAME;
 	__u32 v[2] = {};
 	__u64 attr = ctx->args[1];
 	__u64 uname = 0;

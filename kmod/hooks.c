@@ -26,6 +26,7 @@ static struct espy_hook espy_hooks[] = {
 	{ .name = "sched_process_exec", .probe = espy_probe_exec },
 	{ .name = "sched_process_fork", .probe = espy_probe_fork },
 	{ .name = "sched_process_exit", .probe = espy_probe_exit },
+	{ .name = "sys_enter", .probe = espy_probe_sys_enter },
 	{ .name = "sys_exit", .probe = espy_probe_sys_exit },
 	{ .name = "inet_sock_set_state", .probe = espy_probe_sock_state },
 };

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Network records (struct espy_net): connect, bind, accept, listen and DNS
- * questions from UDP datagrams to port 53 at sys_exit; TCP close with byte
- * counts from inet_sock_set_state.  Field by field as the
+ * Network records (struct espy_net): connect, bind, accept and listen at
+ * sys_exit; DNS questions from UDP datagrams to port 53 at sys_enter (the
+ * local port is the one bound before the datagram left, as the eBPF
+ * sensors see it); TCP close with payload byte counts from
+ * inet_sock_set_state.  Field by field as the
  * eBPF sensors fill them: addresses in network byte order, ports in host
  * byte order, the local port from the socket's bound number.
  */
@@ -17,6 +19,7 @@
 #include <linux/tcp.h>
 #include <linux/uaccess.h>
 #include <linux/un.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 #include <asm/unistd.h>
@@ -49,7 +52,8 @@ static void espy_sk_fill(struct espy_net *n, const struct sock *sk)
 	n->family = sk->sk_family;
 	n->protocol = sk->sk_protocol;
 	n->sock_cookie = espy_sock_cookie(sk);
-	n->local_port = sk->sk_num;
+	/* inet_sport, not skc_num: the port is released before TCP_CLOSE */
+	n->local_port = ntohs(inet_sk(sk)->inet_sport);
 	n->remote_port = ntohs(sk->sk_dport);
 	if (sk->sk_family == AF_INET) {
 		memcpy(n->local_addr, &sk->sk_rcv_saddr, 4);
@@ -367,10 +371,7 @@ put_file:
 	fput(f);
 }
 
-/*
- * sendto(fd, buf, len, flags, addr, alen).  The record keeps ret 0, as the
- * eBPF sensors' (taken at sys_enter) do: a query was attempted.
- */
+/* sendto(fd, buf, len, flags, addr, alen) at sys_enter: ret is 0. */
 void espy_sc_sendto(struct espy_sc *sc)
 {
 	espy_dns(sc, sc->a[0], (const void __user *)sc->a[1], sc->a[2],
@@ -404,10 +405,38 @@ void espy_sc_sendmsg(struct espy_sc *sc)
  * built on the stack, never in the CPU's scratch, which the interrupted
  * task may be using.
  */
+/*
+ * Payload bytes.  The RFC 4898 counters count sequence space: bytes_acked
+ * includes our SYN and FIN, bytes_received the peer's FIN; bytes_sent
+ * counts data only, retransmissions included, which are subtracted.
+ */
+static u64 espy_tcp_sent(const struct tcp_sock *tp)
+{
+	return tp->bytes_sent - tp->bytes_retrans;
+}
+
+static u64 espy_tcp_recv(const struct sock *sk)
+{
+	u64 n = tcp_sk(sk)->bytes_received;
+
+	/* tcp_fin() sets SOCK_DONE once the FIN has advanced rcv_nxt */
+	if (n && sock_flag(sk, SOCK_DONE))
+		n--;
+	return n;
+}
+
+/*
+ * inet_sock_set_state(sk, oldstate, newstate).  The move to TCP_CLOSE
+ * happens either in the owner's context under lock_sock() or in softirq
+ * (which defers to the backlog while the owner holds the lock): "owned by
+ * user" tells one from the other, as the eBPF sensors decide.  Without an
+ * owning task the task fields stay 0 and ESPY_F_NO_TASK is set.  The
+ * record is built on the stack, never in the CPU's scratch, which an
+ * interrupted probe may be using.
+ */
 void espy_probe_sock_state(void *data, const struct sock *sk, int oldstate,
 			   int newstate)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	struct espy_net n;
 	bool task;
 
@@ -415,7 +444,7 @@ void espy_probe_sock_state(void *data, const struct sock *sk, int oldstate,
 	    oldstate == TCP_LISTEN || sk->sk_protocol != IPPROTO_TCP)
 		return;
 	preempt_disable();
-	task = in_task();
+	task = sock_owned_by_user_nocheck(sk);
 	if (task && espy_excluded(current->tgid))
 		goto out;
 	if (task) {
@@ -432,8 +461,8 @@ void espy_probe_sock_state(void *data, const struct sock *sk, int oldstate,
 	}
 	memset((u8 *)&n + sizeof(n.hdr), 0, sizeof(n) - sizeof(n.hdr));
 	espy_sk_fill(&n, sk);
-	n.bytes_sent = tp->bytes_acked;
-	n.bytes_recv = tp->bytes_received;
+	n.bytes_sent = espy_tcp_sent(tcp_sk(sk));
+	n.bytes_recv = espy_tcp_recv(sk);
 	n.hdr.size = sizeof(n);
 	espy_rec_emit(&n);
 out:

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * sys_exit: dispatch of the syscalls espy reports.
+ * sys_enter/sys_exit: dispatch of the syscalls espy reports.
  *
- * Every syscall record is built at sys_exit.  The result is known there
- * and, on x86-64, pt_regs still hold the arguments the syscall ran with
- * (the return value goes to ax; di, si, dx, r10, r8, r9 are left alone).
- * Better still, the user memory those arguments point at has just been
- * read by the syscall itself, so it is resident: probes cannot sleep and
- * read user memory without faulting pages in, and at sys_enter a buffer
- * the process never touched (a string constant in a freshly forked child)
- * cannot be read.  No sys_enter probe is needed, and none is registered:
- * it would cost every syscall of the machine.  32-bit compat syscalls are
+ * Records are built at sys_exit where they can be.  The result is known
+ * there and, on x86-64, pt_regs still hold the arguments the syscall ran
+ * with (the return value goes to ax; di, si, dx, r10, r8, r9 are left
+ * alone).  The user memory those arguments point at has just been read by
+ * the syscall itself, so it is resident: probes cannot sleep, and read
+ * user memory without faulting pages in.
+ *
+ * DNS questions are taken at sys_enter, as the eBPF sensors take them, so
+ * that both drivers report the socket as it was before the datagram left
+ * (an unbound socket has no local port yet).  32-bit compat syscalls are
  * not decoded.
  */
 #include <linux/kernel.h>
@@ -31,6 +32,30 @@ static bool espy_sys_prologue(struct pt_regs *regs, struct espy_sc *sc)
 		return false;
 	syscall_get_arguments(current, regs, sc->a);
 	return true;
+}
+
+void espy_probe_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	struct espy_sc sc = { .nr = id };
+	void (*fn)(struct espy_sc *sc);
+
+	if (!READ_ONCE(espy_active))
+		return;
+	switch (id) {
+	case __NR_sendto:
+		fn = espy_sc_sendto;
+		break;
+	case __NR_sendmsg:
+	case __NR_sendmmsg:
+		fn = espy_sc_sendmsg;
+		break;
+	default:
+		return;
+	}
+	preempt_disable();
+	if (espy_sys_prologue(regs, &sc))
+		fn(&sc);
+	preempt_enable();
 }
 
 void espy_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -132,11 +157,6 @@ espy_sc_fn espy_sc_handler(long nr)
 	case __NR_tkill:
 	case __NR_tgkill:
 		return espy_sc_kill;
-	case __NR_sendto:
-		return espy_sc_sendto;
-	case __NR_sendmsg:
-	case __NR_sendmmsg:
-		return espy_sc_sendmsg;
 	default:
 		return NULL;
 	}

@@ -29,7 +29,9 @@
 
 struct bpfu {
 	struct espy_source src;
-	int loaded;
+	int loaded;		/* this struct owns the loaded sensors */
+	int borrowed;		/* uses the binary's shared sensors */
+	pid_t self;		/* the tgid the sensors exclude (espyd's role) */
 	void **recs;		/* copies of every record drained */
 	size_t nrec, cap;
 	size_t bad;		/* records whose size disagreed with hdr.size */
@@ -60,23 +62,69 @@ static inline const char *bpfu_unsupported(void)
 	return NULL;
 }
 
+static inline int bpfu_mktmp(struct bpfu *u)
+{
+	char tmpl[] = "/tmp/espy-bpf-XXXXXX";
+
+	if (!mkdtemp(tmpl) || !realpath(tmpl, u->tmp))
+		return -errno;
+	return 0;
+}
+
 static inline int bpfu_open(struct bpfu *u, const struct espy_bpf_opts *opts)
 {
 	struct espy_bpf_opts o = {};
-	char tmpl[] = "/tmp/espy-bpf-XXXXXX";
 
 	if (opts)
 		o = *opts;
 	o.log = bpfu_log;
 	o.log_ctx = u;
-	if (!mkdtemp(tmpl) || !realpath(tmpl, u->tmp))
+	if (bpfu_mktmp(u))
 		return -errno;
 	if (!o.poll_ms)
 		o.poll_ms = 20;
+	u->self = o.self_tgid ? o.self_tgid : getpid();
 	if (espy_bpf_open(&u->src, &o) == 0)
 		u->loaded = 1;
 	return u->loaded ? 0 : -1;
 }
+
+/*
+ * Loading and detaching ~100 hooks costs seconds (much more under QEMU's
+ * emulation), so a test binary may load once, before the harness forks
+ * each test: BPFU_MAIN.  The tests then borrow the sensors; only the
+ * owner detaches them (a child detaching perf-event links would disable
+ * them for everyone).  The sensors exclude the harness's main process.
+ */
+static struct bpfu bpfu_shared;
+
+static inline int bpfu_borrow(struct bpfu *u)
+{
+	if (!bpfu_shared.loaded)
+		return -1;
+	u->src = bpfu_shared.src;
+	u->self = bpfu_shared.self;
+	u->borrowed = 1;
+	return bpfu_mktmp(u);
+}
+
+#define BPFU_MAIN							\
+	static void __attribute__((constructor))			\
+	__constructor_order_last(void)					\
+	{								\
+		if (!__constructor_order)				\
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	}								\
+	int main(int argc, char **argv)					\
+	{								\
+		int ret;						\
+									\
+		if (!bpfu_unsupported())				\
+			bpfu_open(&bpfu_shared, NULL);			\
+		ret = test_harness_run(argc, argv);			\
+		bpfu_close(&bpfu_shared);				\
+		return ret;						\
+	}
 
 static int bpfu_keep(void *ctx, const void *data, size_t len)
 {
@@ -232,6 +280,18 @@ static inline __u64 bpfu_drop_count(struct bpfu *u, int type)
 	return by_type[type];
 }
 
+/* Did the named hook (e.g. "lsm/path_unlink") attach? */
+static inline int bpfu_attached(struct bpfu *u, const char *name)
+{
+	struct espy_hook_status hs[256];
+	int n = u->src.ops->hooks(u->src.priv, hs, 256);
+
+	for (int i = 0; i < n && i < 256; i++)
+		if (strcmp(hs[i].name, name) == 0)
+			return hs[i].attached;
+	return 0;
+}
+
 /* Write a whole file. */
 static inline int bpfu_write_file(const char *path, const char *data,
 				  mode_t mode)
@@ -247,16 +307,16 @@ static inline int bpfu_write_file(const char *path, const char *data,
 }
 
 /*
- * The common fixture body: skip when the host cannot run eBPF, load the
- * sensors or fail with the loader's messages.
+ * The common fixture body: skip when the host cannot run eBPF, borrow the
+ * binary's sensors (BPFU_MAIN) or fail with the loader's messages.
  */
-#define BPFU_SETUP(u, opts)						\
+#define BPFU_SETUP(u)							\
 	do {								\
 		const char *why = bpfu_unsupported();			\
 		if (why)						\
 			SKIP(return, "%s", why);			\
-		if (bpfu_open(u, opts)) {				\
-			fprintf(stderr, "%s", (u)->log);		\
+		if (bpfu_borrow(u)) {					\
+			fprintf(stderr, "%s", bpfu_shared.log);		\
 			ASSERT_EQ(0, -1) TH_LOG("sensors did not load");\
 		}							\
 	} while (0)

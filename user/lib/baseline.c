@@ -310,6 +310,9 @@ void espy_bl_observe(struct espy_baseline *bl, int kind, uint64_t key,
 		c = cms_get(k, key);
 	}
 	if (obs) {
+		obs->b = w >= 0 ? b : NULL;
+		obs->w = w;
+		obs->key = key;
 		obs->count = c;
 		obs->total = total;
 		obs->exact = w >= 0;
@@ -340,6 +343,34 @@ void espy_bl_observe(struct espy_baseline *bl, int kind, uint64_t key,
 	b->cnt[w] = (float)(c + weight);
 	if (now > b->last[w])
 		b->last[w] = now;
+	k->total += weight;
+	k->observations++;
+	if (!bl->created_s || now < bl->created_s)
+		bl->created_s = now;
+	if (now > bl->updated_s)
+		bl->updated_s = now;
+}
+
+void espy_bl_add(struct espy_baseline *bl, int kind,
+		 const struct espy_bl_obs *obs, uint32_t now, double weight)
+{
+	struct espy_bl_kind *k = &bl->k[kind];
+	struct espy_bl_bucket *b = obs->b;
+	int w = obs->w;
+
+	if (weight <= 0)
+		return;
+	if (!b || b->key[w] != obs->key) {
+		espy_bl_observe(bl, kind, obs->key, now, weight, NULL);
+		return;
+	}
+	b->cnt[w] = (float)(decay(bl, b->cnt[w], b->last[w], now) + weight);
+	if (now > b->last[w])
+		b->last[w] = now;
+	if (now > k->total_ts) {
+		k->total = decay(bl, k->total, k->total_ts, now);
+		k->total_ts = now;
+	}
 	k->total += weight;
 	k->observations++;
 	if (!bl->created_s || now < bl->created_s)

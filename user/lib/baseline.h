@@ -82,6 +82,10 @@ struct espy_bl_obs {
 	int seen;			/* in the table or the sketch */
 	int exact;			/* found in the exact table */
 	uint32_t first_s;		/* first seen (exact only), else 0 */
+	/* where the key sat, so that espy_bl_add() need not look again */
+	struct espy_bl_bucket *b;
+	int w;
+	uint64_t key;
 };
 
 void espy_bl_params_default(struct espy_bl_params *p);
@@ -99,6 +103,13 @@ void espy_bl_reset(struct espy_baseline *bl);
  */
 void espy_bl_observe(struct espy_baseline *bl, int kind, uint64_t key,
 		     uint32_t now, double weight, struct espy_bl_obs *obs);
+
+/*
+ * Add weight for the key of an earlier espy_bl_observe() (its obs), in
+ * the slot it found when that is still the key's, else by a new lookup.
+ */
+void espy_bl_add(struct espy_baseline *bl, int kind,
+		 const struct espy_bl_obs *obs, uint32_t now, double weight);
 
 /* Decayed total of a kind at now. */
 double espy_bl_total(const struct espy_baseline *bl, int kind, uint32_t now);

@@ -259,149 +259,115 @@ static bool valid_group(const char *s)
 	return true;
 }
 
+/* The parsers above return -EINVAL for a bad value (ESPY_AUTO is -1). */
+static int set_int(char *p, int r)
+{
+	if (r == -EINVAL)
+		return r;
+	*(int *)p = r;
+	return 0;
+}
+
+static int set_str(char *p, const struct key *k, const char *v, bool ok)
+{
+	if (!ok || strlen(v) >= k->size)
+		return -EINVAL;
+	strcpy(p, v);
+	return 0;
+}
+
+static int set_scaled(char *p, const struct key *k, const char *v,
+		      const char *units, const uint64_t *mults)
+{
+	uint64_t u;
+
+	if (parse_scaled(v, units, mults, &u) || (int64_t)u < k->min ||
+	    u > (uint64_t)k->max)
+		return -EINVAL;
+	*(uint64_t *)p = u;
+	return 0;
+}
+
 /*
- * Validate value for k and store it into c.  On error, fill why with what
- * was expected and return -EINVAL.
+ * Validate value for k and store it into c.  On error, why says what was
+ * expected (it is written first, whatever the outcome) and -EINVAL is
+ * returned.
  */
 static int set_key(struct espy_config *c, const struct key *k, const char *v,
 		   char *why, size_t whylen)
 {
-	char *p = (char *)c + k->off;
-	uint64_t u;
-	int r;
+	static const uint64_t dur_mults[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	static const uint64_t size_mults[] = { 1024, 1 << 20, 1 << 30 };
+	char *p = (char *)c + k->off, *end;
+	long long x;
+	size_t n;
 
 	switch (k->type) {
 	case K_ENUM:
-		r = name_index(k->names, v);
-		if (r < 0) {
-			size_t n = snprintf(why, whylen, "expected one of:");
-
-			for (int i = 0; k->names[i] && n < whylen; i++)
-				n += snprintf(why + n, whylen - n, " %s", k->names[i]);
-			return -EINVAL;
-		}
-		*(int *)p = r;
-		return 0;
+		n = snprintf(why, whylen, "expected one of:");
+		for (int i = 0; k->names[i] && n < whylen; i++)
+			n += snprintf(why + n, whylen - n, " %s", k->names[i]);
+		return set_int(p, name_index(k->names, v));
 	case K_PATH:
 		if (!*v && k->empty_ok) {
 			*p = '\0';
 			return 0;
 		}
-		if (*v != '/' || strlen(v) >= k->size) {
-			snprintf(why, whylen, "expected an absolute path%s (at most %zu bytes)",
-				 k->empty_ok ? " or nothing" : "", k->size - 1);
-			return -EINVAL;
-		}
-		strcpy(p, v);
-		return 0;
-	case K_INT: {
-		char *end;
-		long long x;
-
+		snprintf(why, whylen, "expected an absolute path%s (at most %zu bytes)",
+			 k->empty_ok ? " or nothing" : "", k->size - 1);
+		return set_str(p, k, v, *v == '/');
+	case K_INT:
+		snprintf(why, whylen, "expected an integer from %" PRId64 " to %" PRId64,
+			 k->min, k->max);
 		errno = 0;
 		x = strtoll(v, &end, 10);
-		if (!*v || *end || errno || x < k->min || x > k->max) {
-			snprintf(why, whylen, "expected an integer from %" PRId64 " to %" PRId64,
-				 k->min, k->max);
+		if (!*v || *end || errno || x < k->min || x > k->max)
 			return -EINVAL;
-		}
 		*(int *)p = (int)x;
 		return 0;
-	}
 	case K_BOOL:
-		r = parse_bool(v);
-		if (r < 0) {
-			snprintf(why, whylen, "expected yes or no");
-			return -EINVAL;
-		}
-		*(int *)p = r;
-		return 0;
+		snprintf(why, whylen, "expected yes or no");
+		return set_int(p, parse_bool(v));
 	case K_TRI:
-		r = !strcmp(v, "auto") ? ESPY_AUTO : parse_bool(v);
-		if (r == -EINVAL) {
-			snprintf(why, whylen, "expected auto, yes or no");
-			return -EINVAL;
-		}
-		*(int *)p = r;
-		return 0;
-	case K_DURATION: {
-		static const uint64_t m[] = { 1, 60, 3600, 86400, 7 * 86400 };
-
-		if (parse_scaled(v, "smhdw", m, &u) || (int64_t)u < k->min ||
-		    u > (uint64_t)k->max) {
-			snprintf(why, whylen,
-				 "expected a duration such as 90s, 30m, 12h, 7d or 2w (at most %" PRId64 "d)",
-				 k->max / 86400);
-			return -EINVAL;
-		}
-		*(uint64_t *)p = u;
-		return 0;
-	}
-	case K_SIZE: {
-		static const uint64_t m[] = { 1024, 1 << 20, 1 << 30 };
-
-		if (parse_scaled(v, "KMG", m, &u) || (int64_t)u < k->min ||
-		    u > (uint64_t)k->max) {
-			snprintf(why, whylen,
-				 "expected a size such as 65536, 512K or 4M (from %" PRId64 " to %" PRId64 " bytes)",
-				 k->min, k->max);
-			return -EINVAL;
-		}
-		*(uint64_t *)p = u;
-		return 0;
-	}
-	case K_MODE: {
-		char *end;
-		unsigned long x;
-
+		snprintf(why, whylen, "expected auto, yes or no");
+		return set_int(p, !strcmp(v, "auto") ? ESPY_AUTO : parse_bool(v));
+	case K_DURATION:
+		snprintf(why, whylen,
+			 "expected a duration such as 90s, 30m, 12h, 7d or 2w (at most %" PRId64 "d)",
+			 k->max / 86400);
+		return set_scaled(p, k, v, "smhdw", dur_mults);
+	case K_SIZE:
+		snprintf(why, whylen,
+			 "expected a size such as 65536, 512K or 4M (from %" PRId64 " to %" PRId64 " bytes)",
+			 k->min, k->max);
+		return set_scaled(p, k, v, "KMG", size_mults);
+	case K_MODE:
+		snprintf(why, whylen, "expected octal permission bits such as 0600 or 0660");
 		errno = 0;
-		x = strtoul(v, &end, 8);
-		if (*v != '0' || *end || errno || x > 0777) {
-			snprintf(why, whylen, "expected octal permission bits such as 0600 or 0660");
+		x = strtoll(v, &end, 8);
+		if (*v != '0' || *end || errno || x < 0 || x > 0777)
 			return -EINVAL;
-		}
 		*(unsigned int *)p = x;
 		return 0;
-	}
 	case K_GROUP:
-		if (!valid_group(v) || strlen(v) >= k->size) {
-			snprintf(why, whylen, "expected a group name or nothing");
-			return -EINVAL;
-		}
-		strcpy(p, v);
-		return 0;
+		snprintf(why, whylen, "expected a group name or nothing");
+		return set_str(p, k, v, valid_group(v));
 	case K_LISTEN:
-		if (espy_conf_parse_listen(v, (struct espy_listen *)p)) {
-			snprintf(why, whylen,
-				 "expected ADDRESS:PORT with a numeric address (127.0.0.1:%d, [::1]:%d) or off",
-				 ESPY_METRICS_PORT, ESPY_METRICS_PORT);
-			return -EINVAL;
-		}
-		return 0;
+		snprintf(why, whylen,
+			 "expected ADDRESS:PORT with a numeric address (127.0.0.1:%d, [::1]:%d) or off",
+			 ESPY_METRICS_PORT, ESPY_METRICS_PORT);
+		return espy_conf_parse_listen(v, (struct espy_listen *)p) ? -EINVAL : 0;
 	case K_SYSLOG_TARGET:
-		if (check_syslog_target(v) || strlen(v) >= k->size) {
-			snprintf(why, whylen,
-				 "expected a socket path (/dev/log), unix:PATH or udp:ADDRESS:PORT");
-			return -EINVAL;
-		}
-		strcpy(p, v);
-		return 0;
+		snprintf(why, whylen,
+			 "expected a socket path (/dev/log), unix:PATH or udp:ADDRESS:PORT");
+		return set_str(p, k, v, !check_syslog_target(v));
 	case K_SEVERITY:
-		r = espy_conf_parse_severity(v);
-		if (r < 0) {
-			snprintf(why, whylen, "expected none, low, medium, high or critical");
-			return -EINVAL;
-		}
-		*(int *)p = r;
-		return 0;
+		snprintf(why, whylen, "expected none, low, medium, high or critical");
+		return set_int(p, espy_conf_parse_severity(v));
 	case K_FACILITY:
-		r = espy_conf_parse_facility(v);
-		if (r < 0) {
-			snprintf(why, whylen, "expected a syslog facility such as daemon, auth or local0..local7");
-			return -EINVAL;
-		}
-		*(int *)p = r;
-		return 0;
+		snprintf(why, whylen,
+			 "expected a syslog facility such as daemon, auth or local0..local7");
+		return set_int(p, espy_conf_parse_facility(v));
 	}
 	snprintf(why, whylen, "internal: unknown key type");
 	return -EINVAL;
@@ -648,20 +614,29 @@ static int run_parse(struct parse *ps, struct espy_config *c)
 	return 0;
 }
 
-int espy_config_load(struct espy_config *c, const char *path, int missing_ok,
-		     char *err, size_t errlen)
+static struct parse *parse_new(const char *name, char *err, size_t errlen)
 {
 	struct parse *ps;
-	int r;
 
 	if (err && errlen)
 		err[0] = '\0';
 	ps = calloc(1, sizeof(*ps));
 	if (!ps)
-		return -ENOMEM;
-	ps->name = path;
+		return NULL;
+	ps->name = name;
 	ps->err = err;
 	ps->errlen = errlen;
+	return ps;
+}
+
+int espy_config_load(struct espy_config *c, const char *path, int missing_ok,
+		     char *err, size_t errlen)
+{
+	struct parse *ps = parse_new(path, err, errlen);
+	int r;
+
+	if (!ps)
+		return -ENOMEM;
 	ps->f = fopen(path, "re");
 	if (!ps->f) {
 		r = -errno;
@@ -681,18 +656,12 @@ int espy_config_load(struct espy_config *c, const char *path, int missing_ok,
 int espy_config_load_string(struct espy_config *c, const char *text,
 			    const char *name, char *err, size_t errlen)
 {
-	struct parse *ps;
+	struct parse *ps = parse_new(name, err, errlen);
 	int r;
 
-	if (err && errlen)
-		err[0] = '\0';
-	ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return -ENOMEM;
-	ps->name = name;
 	ps->text = text;
-	ps->err = err;
-	ps->errlen = errlen;
 	r = run_parse(ps, c);
 	free(ps);
 	return r;

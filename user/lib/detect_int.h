@@ -134,6 +134,7 @@ struct espy_detect {
 	struct espy_recent conn_dst;	/* ... by destination only (no local port) */
 	struct espy_recent acc;		/* accepts that came before their connect */
 	struct espy_recent links;	/* 4-tuples linked late: for new sessions */
+	struct espy_recent socks;	/* socket cookie -> connecting process */
 	struct espy_recent files;	/* files written where tools land */
 
 	enum espy_mode cfg_mode;	/* as configured */
@@ -145,8 +146,18 @@ struct espy_detect {
 	uint64_t lost_gen, lost_total;
 	uint64_t last_lost_ms;
 
+	/* classified paths by hash: paths repeat, classifying costs */
+	struct espy_path_cache *pcache;
+
 	struct espy_verdict v;
 	struct espy_detect_stats st;
+};
+
+#define ESPY_PCACHE_SLOTS	4096
+
+struct espy_path_cache {
+	uint64_t h;			/* hash of the path, 0: empty */
+	struct espy_pathinfo pi;
 };
 
 static inline uint32_t espy_popcount(uint64_t x)
@@ -169,6 +180,9 @@ struct espy_session *espy_session_of(struct espy_detect *d,
 				     struct espy_proc *p,
 				     struct espy_dproc *dp,
 				     const struct espy_hdr *h, int *created);
+/* dp's session as it stands (no resolution), or NULL. */
+struct espy_session *espy_session_current(struct espy_detect *d,
+					  const struct espy_dproc *dp);
 void espy_session_sweep(struct espy_detect *d);
 /* Tactic value now (decayed). */
 double espy_session_tactic(const struct espy_detect *d,
@@ -214,5 +228,70 @@ struct espy_dctx {
 };
 
 void espy_detectors_run(struct espy_dctx *c, struct espy_hits *hs);
+
+/* ---- one event on its way through the stage (detect.c and helpers) ---- */
+
+#define ESPY_FOBS_MAX	8
+
+/* A feature observation of the event, and what the baseline said of it. */
+struct espy_fobs {
+	int kind;
+	uint64_t key;
+	struct espy_bl_obs o;
+	double novelty;
+	double contrib;
+	/* what the label needs */
+	uint32_t n1, n2;
+	uint64_t x;
+};
+
+struct espy_evstate {
+	struct espy_dctx c;
+	struct espy_hits hits;
+	double ts[ESPY_MAX_HITS];	/* technique scores after damping */
+	double fam[ESPY_MAX_HITS];
+	double tcount[ESPY_MAX_HITS];
+	struct espy_bl_obs tobs[ESPY_MAX_HITS][2];	/* program, lineage */
+	struct espy_fobs f[ESPY_FOBS_MAX];
+	int nf;
+	int created;			/* the event opened its session */
+	uint32_t fan_hosts, fan_pairs;
+};
+
+/* what a file event does to its path (a feature of its own) */
+enum { ESPY_FOP_READ, ESPY_FOP_WRITE, ESPY_FOP_DELETE, ESPY_FOP_META,
+       ESPY_FOP_RENAME };
+
+static inline unsigned int espy_log2_bucket(uint64_t v)
+{
+	return v ? 64 - __builtin_clzll(v) : 0;
+}
+
+void espy_ev_add_feat(struct espy_evstate *es, int kind, uint64_t key,
+		      uint32_t n1, uint32_t n2, uint64_t x);
+
+/* trackers.c: detectors that need memory across events */
+void espy_ev_classify(struct espy_detect *d, const char *p, size_t n,
+		      struct espy_pathinfo *pi);
+void espy_sock_note(struct espy_detect *d, const struct espy_net *n,
+		    const struct espy_proc *p);
+struct espy_proc *espy_sock_owner(struct espy_detect *d,
+				  const struct espy_net *n);
+void espy_track_written(struct espy_detect *d, struct espy_evstate *es);
+void espy_track_exec(struct espy_detect *d, struct espy_evstate *es);
+void espy_track_fanout(struct espy_detect *d, struct espy_evstate *es);
+void espy_track_dns(struct espy_detect *d, struct espy_evstate *es);
+void espy_track_discovery(struct espy_detect *d, struct espy_evstate *es);
+void espy_track_exfil(struct espy_detect *d, struct espy_evstate *es);
+
+/* explain.c: reasons, techniques and evidence of a verdict */
+int espy_add_reason(struct espy_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void espy_explain(struct espy_detect *d, struct espy_evstate *es,
+		  struct espy_verdict *v, uint32_t chain, int alert_kind);
+void espy_fill_techs(struct espy_verdict *v, struct espy_evstate *es,
+		     const struct espy_session *s, int alert);
+void espy_fill_evidence(struct espy_verdict *v, const struct espy_session *s,
+			uint64_t self);
 
 #endif /* ESPY_DETECT_INT_H */

@@ -134,6 +134,13 @@ static void kv_str(struct espy_json *j, const char *k, const char *s, size_t n)
 	espy_json_str(j, s, n);
 }
 
+/* a string from the record's tail, left out when empty */
+static void kv_tail(struct espy_json *j, const char *k, struct espy_str s)
+{
+	if (s.len)
+		kv_str(j, k, s.p, s.len);
+}
+
 static void kv_cstr(struct espy_json *j, const char *k, const char *s)
 {
 	espy_json_key(j, k);
@@ -215,97 +222,60 @@ static const char *const priv_ops[ESPY_OP_MAX] = {
 	[ESPY_OP_TGKILL] = "tgkill", [ESPY_OP_SOCKET] = "socket",
 };
 
+/* ECS event.category and event.type by record type; action NULL: the
+ * record type's name.  Types not listed are process/info. */
+static const struct kind kinds[ESPY_EV_MAX] = {
+	[ESPY_EV_EXEC]		= { NULL, "process", "start" },
+	[ESPY_EV_FORK]		= { NULL, "process", "start" },
+	[ESPY_EV_EXIT]		= { NULL, "process", "end" },
+	[ESPY_EV_SETID]		= { NULL, "process", "change" },
+	[ESPY_EV_CAPSET]	= { NULL, "process", "change" },
+	[ESPY_EV_PTRACE]	= { NULL, "process", "access" },
+	[ESPY_EV_VM_WRITE]	= { NULL, "process", "change" },
+	[ESPY_EV_MODULE]	= { NULL, "driver", "start" },
+	[ESPY_EV_BPF]		= { NULL, "driver", "start" },
+	[ESPY_EV_MEMFD]		= { NULL, "file", "creation" },
+	[ESPY_EV_SOCKET]	= { NULL, "network", "creation" },
+	[ESPY_EV_OPEN]		= { NULL, "file", "access" },
+	[ESPY_EV_UNLINK]	= { NULL, "file", "deletion" },
+	[ESPY_EV_RENAME ... ESPY_EV_UTIMES] = { NULL, "file", "change" },
+	[ESPY_EV_LINK]		= { NULL, "file", "creation" },
+	[ESPY_EV_MKDIR]		= { NULL, "file", "creation" },
+	[ESPY_EV_CONNECT]	= { NULL, "network", "connection" },
+	[ESPY_EV_ACCEPT]	= { NULL, "network", "connection" },
+	[ESPY_EV_BIND]		= { NULL, "network", "start" },
+	[ESPY_EV_LISTEN]	= { NULL, "network", "start" },
+	[ESPY_EV_TCP_CLOSE]	= { NULL, "network", "end" },
+	[ESPY_EV_DNS]		= { "dns_query", "network", "protocol" },
+	[ESPY_EV_LOST]		= { "records_lost", "host", "info" },
+	[ESPY_EV_PROC]		= { "process_snapshot", "process", "info" },
+};
+
 static struct kind kind_of(const struct espy_event *ev)
 {
 	const struct espy_hdr *h = ev->hdr;
-	struct kind k = { espy_rec_type_name(h->type), "process", "info" };
+	struct kind k = { NULL, "process", "info" };
 
+	if (h->type < ESPY_EV_MAX && kinds[h->type].category)
+		k = kinds[h->type];
+	if (!k.action)
+		k.action = espy_rec_type_name(h->type);
+	/* what the flags of a file record tell apart */
 	switch (h->type) {
-	case ESPY_EV_EXEC:
-		k.type = "start";
-		break;
-	case ESPY_EV_PROC:
-		k.action = "process_snapshot";
-		break;
-	case ESPY_EV_FORK:
-		k.type = "start";
-		break;
-	case ESPY_EV_EXIT:
-		k.type = "end";
-		break;
-	case ESPY_EV_SETID:
-	case ESPY_EV_CAPSET:
-	case ESPY_EV_VM_WRITE:
-		k.type = "change";
-		break;
-	case ESPY_EV_PTRACE:
-		k.type = "access";
-		break;
-	case ESPY_EV_MODULE:
-	case ESPY_EV_BPF:
-		k.category = "driver";
-		k.type = "start";
-		break;
-	case ESPY_EV_MEMFD:
-		k.category = "file";
-		k.type = "creation";
-		break;
-	case ESPY_EV_SOCKET:
-		k.category = "network";
-		k.type = "creation";
-		break;
 	case ESPY_EV_OPEN:
-		k.category = "file";
 		if (ev->file->fflags & ESPY_FILE_CREATED)
 			k.type = "creation";
 		else if ((ev->file->flags & 3) != O_RDONLY ||
 			 (ev->file->flags & O_TRUNC))
 			k.type = "change";
-		else
-			k.type = "access";
 		break;
 	case ESPY_EV_UNLINK:
-		k.category = "file";
-		k.type = "deletion";
 		if (ev->file->fflags & ESPY_FILE_DIR)
 			k.action = "rmdir";
 		break;
 	case ESPY_EV_LINK:
-		k.category = "file";
-		k.type = "creation";
 		if (ev->file->fflags & ESPY_FILE_SYMLINK)
 			k.action = "symlink";
-		break;
-	case ESPY_EV_MKDIR:
-		k.category = "file";
-		k.type = "creation";
-		break;
-	case ESPY_EV_RENAME ... ESPY_EV_UTIMES:
-		k.category = "file";
-		k.type = "change";
-		break;
-	case ESPY_EV_CONNECT:
-	case ESPY_EV_ACCEPT:
-		k.category = "network";
-		k.type = "connection";
-		break;
-	case ESPY_EV_BIND:
-	case ESPY_EV_LISTEN:
-		k.category = "network";
-		k.type = "start";
-		break;
-	case ESPY_EV_TCP_CLOSE:
-		k.category = "network";
-		k.type = "end";
-		break;
-	case ESPY_EV_DNS:
-		k.category = "network";
-		k.type = "protocol";
-		k.action = "dns_query";
-		break;
-	case ESPY_EV_LOST:
-		k.category = "host";
-		k.action = "records_lost";
 		break;
 	}
 	if (ev->priv && ev->priv->op < ESPY_OP_MAX && priv_ops[ev->priv->op] &&
@@ -421,6 +391,18 @@ static void write_entity(struct espy_json *j, const struct espy_ecs *ecs,
 		kv_time(j, "start", (int64_t)start_ns + ecs->clock_offset_ns);
 }
 
+/* entity_id, start, name (NULL: none) and the executable p knows of */
+static void write_known(struct espy_json *j, const struct espy_ecs *ecs,
+			uint32_t tgid, uint64_t start_ns, const char *name,
+			const struct espy_proc *p)
+{
+	write_entity(j, ecs, tgid, start_ns);
+	if (name)
+		kv_cstr(j, "name", name);
+	if (p && p->exe && p->exe_len)
+		kv_str(j, "executable", p->exe, p->exe_len);
+}
+
 static void write_parent(struct espy_json *j, const struct espy_ecs *ecs,
 			 uint32_t ppid, const struct espy_proc *pp)
 {
@@ -428,13 +410,9 @@ static void write_parent(struct espy_json *j, const struct espy_ecs *ecs,
 		return;
 	obj(j, "parent");
 	kv_u64(j, "pid", ppid);
-	if (pp) {
-		write_entity(j, ecs, pp->tgid, pp->start_ns);
-		if (pp->comm[0])
-			kv_cstr(j, "name", pp->comm);
-		if (pp->exe && pp->exe_len)
-			kv_str(j, "executable", pp->exe, pp->exe_len);
-	}
+	if (pp)
+		write_known(j, ecs, pp->tgid, pp->start_ns,
+			    pp->comm[0] ? pp->comm : NULL, pp);
 	end(j);
 }
 
@@ -455,17 +433,11 @@ static void write_process(struct espy_json *j, const struct espy_ecs *ecs,
 	if (h->type == ESPY_EV_FORK) {
 		/* the child is the process; the record's task its parent */
 		kv_u64(j, "pid", ev->fork->child_tgid);
-		write_entity(j, ecs, ev->fork->child_tgid,
-			     ev->fork->child_start_ns);
-		kv_cstr(j, "name", comm);
-		if (p && p->exe && p->exe_len)
-			kv_str(j, "executable", p->exe, p->exe_len);
+		write_known(j, ecs, ev->fork->child_tgid,
+			    ev->fork->child_start_ns, comm, p);
 		obj(j, "parent");
 		kv_u64(j, "pid", h->tgid);
-		write_entity(j, ecs, h->tgid, h->start_ns);
-		kv_cstr(j, "name", comm);
-		if (p && p->exe && p->exe_len)
-			kv_str(j, "executable", p->exe, p->exe_len);
+		write_known(j, ecs, h->tgid, h->start_ns, comm, p);
 		end(j);
 		end(j);
 		return;
@@ -477,12 +449,10 @@ static void write_process(struct espy_json *j, const struct espy_ecs *ecs,
 	end(j);
 	kv_cstr(j, "name", comm);
 	if (is_exec) {
-		if (ev->path.len)
-			kv_str(j, "executable", ev->path.p, ev->path.len);
+		kv_tail(j, "executable", ev->path);
 		if (ev->argv.len || ev->exec->argc)
 			write_args(j, ev->argv.p, ev->argv.len, ev->exec->argc);
-		if (ev->cwd.len)
-			kv_str(j, "working_directory", ev->cwd.p, ev->cwd.len);
+		kv_tail(j, "working_directory", ev->cwd);
 		write_tty(j, ev->exec->tty_dev);
 	} else if (p) {
 		if (p->exe && p->exe_len)
@@ -587,8 +557,7 @@ static void write_file(struct espy_json *j, const struct espy_ecs *ecs,
 		target = ev->path2;	/* symlink: path -> path2 */
 	}
 	obj(j, "file");
-	if (path.len)
-		kv_str(j, "path", path.p, path.len);
+	kv_tail(j, "path", path);
 	write_basename(j, path);
 	/* ECS has file.target_path for links; a rename's old name goes to
 	 * espy.original_path */
@@ -725,8 +694,7 @@ static void write_net(struct espy_json *j, const struct espy_event *ev)
 		obj(j, "dns");
 		kv_cstr(j, "type", "question");
 		obj(j, "question");
-		if (ev->name.len)
-			kv_str(j, "name", ev->name.p, ev->name.len);
+		kv_tail(j, "name", ev->name);
 		espy_json_key(j, "type");
 		if (q)
 			espy_json_cstring(j, q);
@@ -765,9 +733,24 @@ static int tactic_index(const char *s)
 	return -1;
 }
 
+/* The i-th technique's tactic, unless an earlier technique named it. */
+static const char *new_tactic(const struct espy_verdict *v, int i)
+{
+	const char *t = v->tech[i].tactic;
+	int k;
+
+	if (!t)
+		return NULL;
+	for (k = 0; k < i; k++)
+		if (v->tech[k].tactic && !strcmp(t, v->tech[k].tactic))
+			return NULL;
+	return t;
+}
+
 static void write_threat(struct espy_json *j, const struct espy_verdict *v)
 {
-	int i, k, n = v->ntech;
+	int i, x, n = v->ntech;
+	const char *t;
 
 	if (n <= 0)
 		return;
@@ -792,29 +775,20 @@ static void write_threat(struct espy_json *j, const struct espy_verdict *v)
 	espy_json_key(j, "name");
 	espy_json_arr_begin(j);
 	for (i = 0; i < n; i++) {
-		const char *t = v->tech[i].tactic;
-		int x = tactic_index(t);
-
-		for (k = 0; k < i; k++)
-			if (t && v->tech[k].tactic && !strcmp(t, v->tech[k].tactic))
-				break;
-		if (k < i || !t)
+		t = new_tactic(v, i);
+		if (!t)
 			continue;
+		x = tactic_index(t);
 		espy_json_cstring(j, x >= 0 ? tactics[x].name : t);
 	}
 	espy_json_arr_end(j);
 	espy_json_key(j, "id");
 	espy_json_arr_begin(j);
 	for (i = 0; i < n; i++) {
-		const char *t = v->tech[i].tactic;
-		int x = tactic_index(t);
-
-		for (k = 0; k < i; k++)
-			if (t && v->tech[k].tactic && !strcmp(t, v->tech[k].tactic))
-				break;
-		if (k < i || x < 0)
-			continue;
-		espy_json_cstring(j, tactics[x].id);
+		t = new_tactic(v, i);
+		x = tactic_index(t);
+		if (x >= 0)
+			espy_json_cstring(j, tactics[x].id);
 	}
 	espy_json_arr_end(j);
 	end(j);
@@ -903,20 +877,17 @@ static void write_priv(struct espy_json *j, const struct espy_ecs *ecs,
 		write_target(j, ecs, x->target_pid);
 		break;
 	case ESPY_EV_MODULE:
-		if (ev->name.len)
-			kv_str(j, "module_path", ev->name.p, ev->name.len);
+		kv_tail(j, "module_path", ev->name);
 		break;
 	case ESPY_EV_BPF:
 		obj(j, "bpf");
 		kv_u64(j, "prog_type", x->args[0]);
 		kv_u64(j, "insn_count", x->args[1]);
-		if (ev->name.len)
-			kv_str(j, "prog_name", ev->name.p, ev->name.len);
+		kv_tail(j, "prog_name", ev->name);
 		end(j);
 		break;
 	case ESPY_EV_MEMFD:
-		if (ev->name.len)
-			kv_str(j, "memfd_name", ev->name.p, ev->name.len);
+		kv_tail(j, "memfd_name", ev->name);
 		kv_u64(j, "memfd_flags", x->args[0]);
 		break;
 	case ESPY_EV_KILL:
@@ -1033,8 +1004,7 @@ static void write_espy(struct espy_json *j, const struct espy_ecs *ecs,
 					exec_flag_names,
 					sizeof(exec_flag_names) /
 					sizeof(exec_flag_names[0]));
-		if (ev->script.len)
-			kv_str(j, "script", ev->script.p, ev->script.len);
+		kv_tail(j, "script", ev->script);
 	}
 	if (ev->exit) {
 		int st = ev->exit->exit_code;

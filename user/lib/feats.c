@@ -496,6 +496,18 @@ const struct espy_tool *espy_tool_lookup(const char *b, size_t n)
 	t = tool_probe(b, n);
 	if (t)
 		return t;
+	/* Debian's toolchain: x86_64-linux-gnu-gcc-12, x86_64-linux-gnu-ld.bfd */
+	{
+		const char *g = memmem(b, n, "-linux-gnu-", 11);
+
+		if (g && g + 11 < b + n) {
+			n -= g + 11 - b;
+			b = g + 11;
+			t = tool_probe(b, n);
+			if (t)
+				return t;
+		}
+	}
 	/* python3.11, perl5.36, gcc-12: the name without its version */
 	while (n > 1 && ((b[n - 1] >= '0' && b[n - 1] <= '9') ||
 			 b[n - 1] == '.' || b[n - 1] == '-'))

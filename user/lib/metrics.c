@@ -144,6 +144,25 @@ void espy_prom_u64(struct espy_prom *p, const char *name, uint64_t v, ...)
 	printf_(p, " %llu\n", (unsigned long long)v);
 }
 
+static void single(struct espy_prom *p, const char *name, const char *type,
+		   const char *help, uint64_t v)
+{
+	espy_prom_family(p, name, type, help);
+	espy_prom_u64(p, name, v, NULL);
+}
+
+void espy_prom_counter(struct espy_prom *p, const char *name, const char *help,
+		       uint64_t v)
+{
+	single(p, name, "counter", help, v);
+}
+
+void espy_prom_gauge(struct espy_prom *p, const char *name, const char *help,
+		     uint64_t v)
+{
+	single(p, name, "gauge", help, v);
+}
+
 static void f64(struct espy_prom *p, double v)
 {
 	if (v != v)
@@ -365,21 +384,21 @@ static void render_process(struct espy_metrics *m, struct espy_prom *p)
 	espy_prom_family(p, "process_cpu_seconds_total", "counter",
 			 "User and system CPU time spent by espyd, in seconds.");
 	espy_prom_f64(p, "process_cpu_seconds_total", s.cpu_seconds, NULL);
-	espy_prom_family(p, "process_resident_memory_bytes", "gauge",
-			 "Resident memory of espyd, in bytes.");
-	espy_prom_u64(p, "process_resident_memory_bytes", s.rss_bytes, NULL);
-	espy_prom_family(p, "process_virtual_memory_bytes", "gauge",
-			 "Virtual memory of espyd, in bytes.");
-	espy_prom_u64(p, "process_virtual_memory_bytes", s.vsize_bytes, NULL);
+	espy_prom_gauge(p, "process_resident_memory_bytes",
+			"Resident memory of espyd, in bytes.",
+			s.rss_bytes);
+	espy_prom_gauge(p, "process_virtual_memory_bytes",
+			"Virtual memory of espyd, in bytes.",
+			s.vsize_bytes);
 	espy_prom_family(p, "process_start_time_seconds", "gauge",
 			 "Start time of espyd since the Unix epoch, in seconds.");
 	espy_prom_f64(p, "process_start_time_seconds", s.start_time, NULL);
-	espy_prom_family(p, "process_open_fds", "gauge",
-			 "File descriptors open in espyd.");
-	espy_prom_u64(p, "process_open_fds", s.open_fds, NULL);
-	espy_prom_family(p, "process_max_fds", "gauge",
-			 "Limit on open file descriptors of espyd.");
-	espy_prom_u64(p, "process_max_fds", s.max_fds, NULL);
+	espy_prom_gauge(p, "process_open_fds",
+			"File descriptors open in espyd.",
+			s.open_fds);
+	espy_prom_gauge(p, "process_max_fds",
+			"Limit on open file descriptors of espyd.",
+			s.max_fds);
 }
 
 static void render_pipeline(struct espy_metrics *m, struct espy_prom *p)
@@ -390,9 +409,9 @@ static void render_pipeline(struct espy_metrics *m, struct espy_prom *p)
 	if (!m->pipeline)
 		return;
 	st = espy_pipeline_stats(m->pipeline);
-	espy_prom_family(p, "espy_records_total", "counter",
-			 "Raw records read from the driver (before decoding).");
-	espy_prom_u64(p, "espy_records_total", st->records, NULL);
+	espy_prom_counter(p, "espy_records_total",
+			  "Raw records read from the driver (before decoding).",
+			  st->records);
 	espy_prom_family(p, "espy_events_total", "counter",
 			 "Events decoded and processed, by record type.");
 	for (unsigned int t = 0; t < ESPY_EV_MAX; t++) {
@@ -413,9 +432,9 @@ static void render_pipeline(struct espy_metrics *m, struct espy_prom *p)
 	espy_prom_u64(p, "espy_pipeline_errors_total", st->detect_errors, "stage", "detect", NULL);
 	espy_prom_u64(p, "espy_pipeline_errors_total", st->encode_errors, "stage", "encode", NULL);
 	espy_prom_u64(p, "espy_pipeline_errors_total", st->tap_errors, "stage", "record", NULL);
-	espy_prom_family(p, "espy_self_records_total", "counter",
-			 "Records about espyd itself, discarded.");
-	espy_prom_u64(p, "espy_self_records_total", st->self, NULL);
+	espy_prom_counter(p, "espy_self_records_total",
+			  "Records about espyd itself, discarded.",
+			  st->self);
 	espy_prom_family(p, "espy_sink_events_total", "counter",
 			 "Event lines handed to each output sink.");
 	for (int i = 0; i < ESPY_PIPE_MAX_SINKS; i++)
@@ -430,12 +449,12 @@ static void render_pipeline(struct espy_metrics *m, struct espy_prom *p)
 				      "sink", st->sinks[i].name, NULL);
 
 	espy_proctab_stats(espy_pipeline_procs(m->pipeline), &pt);
-	espy_prom_family(p, "espy_processes_tracked", "gauge",
-			 "Processes in espyd's process table.");
-	espy_prom_u64(p, "espy_processes_tracked", pt.entries, NULL);
-	espy_prom_family(p, "espy_process_table_capacity", "gauge",
-			 "Size bound of the process table.");
-	espy_prom_u64(p, "espy_process_table_capacity", pt.max, NULL);
+	espy_prom_gauge(p, "espy_processes_tracked",
+			"Processes in espyd's process table.",
+			pt.entries);
+	espy_prom_gauge(p, "espy_process_table_capacity",
+			"Size bound of the process table.",
+			pt.max);
 	espy_prom_family(p, "espy_process_table_evictions_total", "counter",
 			 "Process table entries evicted; state=live means the table is too small.");
 	espy_prom_u64(p, "espy_process_table_evictions_total", pt.evicted_exited,
@@ -493,9 +512,9 @@ static void render_stream(struct espy_metrics *m, struct espy_prom *p)
 			      "technique", s->by_tech[i].technique,
 			      "severity", espy_conf_severity_name(s->by_tech[i].severity),
 			      NULL);
-	espy_prom_family(p, "espy_events_after_drops_total", "counter",
-			 "Scored events in sessions where the kernel had dropped records.");
-	espy_prom_u64(p, "espy_events_after_drops_total", s->after_drops, NULL);
+	espy_prom_counter(p, "espy_events_after_drops_total",
+			  "Scored events in sessions where the kernel had dropped records.",
+			  s->after_drops);
 	espy_prom_hist(p, "espy_event_score", "Score of each scored event (0-100).",
 		       &s->score);
 	espy_prom_hist(p, "espy_alert_latency_seconds",
@@ -503,40 +522,33 @@ static void render_stream(struct espy_metrics *m, struct espy_prom *p)
 		       &s->latency);
 }
 
-static void render_output(struct espy_prom *p, const char *name,
-			  const struct espy_out_stats *st, int pass)
-{
-	static const char *const fam[] = {
-		"espy_output_events_total", "espy_output_filtered_total",
-		"espy_output_errors_total",
-	};
-	uint64_t v = pass == 0 ? st->written : pass == 1 ? st->filtered : st->errors;
-
-	espy_prom_u64(p, fam[pass], v, "output", name, NULL);
-}
-
 static void render_outputs(struct espy_metrics *m, struct espy_prom *p)
 {
-	static const char *const help[] = {
-		"Events written by each output.",
-		"Events below an output's minimum score or severity, not written.",
-		"Events an output lost to write or send errors.",
+	static const struct { const char *name, *help; } fam[] = {
+		{ "espy_output_events_total", "Events written by each output." },
+		{ "espy_output_filtered_total",
+		  "Events below an output's minimum score or severity, not written." },
+		{ "espy_output_errors_total",
+		  "Events an output lost to write or send errors." },
 	};
-	static const char *const fam[] = {
-		"espy_output_events_total", "espy_output_filtered_total",
-		"espy_output_errors_total",
+	const struct { const char *name; const struct espy_out_stats *st; } out[] = {
+		{ "file", m->log_file ? espy_out_file_stats(m->log_file) : NULL },
+		{ "stdout", m->log_stdout ? espy_out_file_stats(m->log_stdout) : NULL },
+		{ "syslog", m->log_syslog ? espy_out_syslog_stats(m->log_syslog) : NULL },
 	};
 
-	if (!m->log_file && !m->log_stdout && !m->log_syslog)
+	if (!out[0].st && !out[1].st && !out[2].st)
 		return;
-	for (int pass = 0; pass < 3; pass++) {
-		espy_prom_family(p, fam[pass], "counter", help[pass]);
-		if (m->log_file)
-			render_output(p, "file", espy_out_file_stats(m->log_file), pass);
-		if (m->log_stdout)
-			render_output(p, "stdout", espy_out_file_stats(m->log_stdout), pass);
-		if (m->log_syslog)
-			render_output(p, "syslog", espy_out_syslog_stats(m->log_syslog), pass);
+	for (int f = 0; f < 3; f++) {
+		espy_prom_family(p, fam[f].name, "counter", fam[f].help);
+		for (int i = 0; i < 3; i++) {
+			const struct espy_out_stats *st = out[i].st;
+
+			if (st)
+				espy_prom_u64(p, fam[f].name, f == 0 ? st->written :
+					      f == 1 ? st->filtered : st->errors,
+					      "output", out[i].name, NULL);
+		}
 	}
 }
 
@@ -547,15 +559,15 @@ static void render_ctl(struct espy_metrics *m, struct espy_prom *p)
 	if (!m->ctl)
 		return;
 	st = espy_ctl_stats(m->ctl);
-	espy_prom_family(p, "espy_control_clients", "gauge",
-			 "Clients connected to the control socket.");
-	espy_prom_u64(p, "espy_control_clients", st->clients, NULL);
-	espy_prom_family(p, "espy_tail_clients", "gauge",
-			 "Control clients subscribed to the event stream (espy tail).");
-	espy_prom_u64(p, "espy_tail_clients", st->subscribers, NULL);
-	espy_prom_family(p, "espy_tail_clients_cut_off_total", "counter",
-			 "Clients cut off because they did not read their stream fast enough.");
-	espy_prom_u64(p, "espy_tail_clients_cut_off_total", st->cut_off, NULL);
+	espy_prom_gauge(p, "espy_control_clients",
+			"Clients connected to the control socket.",
+			st->clients);
+	espy_prom_gauge(p, "espy_tail_clients",
+			"Control clients subscribed to the event stream (espy tail).",
+			st->subscribers);
+	espy_prom_counter(p, "espy_tail_clients_cut_off_total",
+			  "Clients cut off because they did not read their stream fast enough.",
+			  st->cut_off);
 	espy_prom_family(p, "espy_control_denied_total", "counter",
 			 "Control connections refused, by reason.");
 	espy_prom_u64(p, "espy_control_denied_total", st->denied, "reason", "credentials", NULL);
@@ -566,9 +578,9 @@ static void render_ctl(struct espy_metrics *m, struct espy_prom *p)
 		      "result", "ok", NULL);
 	espy_prom_u64(p, "espy_control_commands_total", st->bad_commands,
 		      "result", "error", NULL);
-	espy_prom_family(p, "espy_control_clients_dropped_total", "counter",
-			 "Control clients dropped after too many bad commands.");
-	espy_prom_u64(p, "espy_control_clients_dropped_total", st->dropped_hostile, NULL);
+	espy_prom_counter(p, "espy_control_clients_dropped_total",
+			  "Control clients dropped after too many bad commands.",
+			  st->dropped_hostile);
 }
 
 int espy_metrics_render(struct espy_metrics *m, struct espy_prom *p)
@@ -584,9 +596,9 @@ int espy_metrics_render(struct espy_metrics *m, struct espy_prom *p)
 			 "Configuration reloads (SIGHUP), by result; a failed one keeps the old configuration.");
 	espy_prom_u64(p, "espy_config_reloads_total", m->reloads_ok, "result", "ok", NULL);
 	espy_prom_u64(p, "espy_config_reloads_total", m->reloads_failed, "result", "error", NULL);
-	espy_prom_family(p, "espy_metrics_scrapes_total", "counter",
-			 "Requests for /metrics served.");
-	espy_prom_u64(p, "espy_metrics_scrapes_total", m->scrapes, NULL);
+	espy_prom_counter(p, "espy_metrics_scrapes_total",
+			  "Requests for /metrics served.",
+			  m->scrapes);
 	for (int i = 0; i < m->nextra; i++)
 		m->extra[i].fn(m->extra[i].ctx, p);
 	return p->err;

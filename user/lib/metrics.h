@@ -36,6 +36,11 @@ void espy_prom_u64(struct espy_prom *p, const char *name, uint64_t v, ...)
 	__attribute__((sentinel));
 void espy_prom_f64(struct espy_prom *p, const char *name, double v, ...)
 	__attribute__((sentinel));
+/* A whole family of one unlabelled sample: HELP, TYPE and the value. */
+void espy_prom_counter(struct espy_prom *p, const char *name, const char *help,
+		       uint64_t v);
+void espy_prom_gauge(struct espy_prom *p, const char *name, const char *help,
+		     uint64_t v);
 
 /* ---- histograms ----------------------------------------------------------- */
 

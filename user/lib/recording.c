@@ -100,6 +100,7 @@ static void get_str(char *dst, size_t n, const unsigned char *src)
 /* ---- writer --------------------------------------------------------- */
 
 struct espy_rec_writer {
+	z_stream zs;
 	int fd;
 	uint32_t block_size;
 	unsigned char *raw;
@@ -139,10 +140,17 @@ int espy_rec_writer_open(struct espy_rec_writer **out, const char *path,
 		ret = -ENOMEM;
 		goto free_w;
 	}
+	/* raw deflate: each block has its own CRC-32, zlib's Adler-32 would
+	 * only cost time on the way back in */
+	if (deflateInit2(&w->zs, 1, Z_DEFLATED, -15, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		ret = -ENOMEM;
+		goto free_w;
+	}
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
 		ret = -errno;
-		goto free_w;
+		goto end_deflate;
 	}
 	memset(h, 0, sizeof(h));
 	memcpy(h, rec_magic, 8);
@@ -166,6 +174,8 @@ int espy_rec_writer_open(struct espy_rec_writer **out, const char *path,
 close_fd:
 	close(w->fd);
 	unlink(path);
+end_deflate:
+	deflateEnd(&w->zs);
 free_w:
 	free(w->raw);
 	free(w->z);
@@ -197,13 +207,19 @@ static int write_block(struct espy_rec_writer *w, uint32_t magic,
 
 int espy_rec_flush(struct espy_rec_writer *w)
 {
-	uLongf clen = w->zcap;
+	uLongf clen;
 	int ret;
 
 	if (!w->rawlen)
 		return 0;
-	if (compress2(w->z, &clen, w->raw, w->rawlen, 1) != Z_OK)
+	deflateReset(&w->zs);
+	w->zs.next_in = w->raw;
+	w->zs.avail_in = w->rawlen;
+	w->zs.next_out = w->z;
+	w->zs.avail_out = w->zcap;
+	if (deflate(&w->zs, Z_FINISH) != Z_STREAM_END)
 		return writer_err(w, -EIO);
+	clen = w->zcap - w->zs.avail_out;
 	ret = write_block(w, BLK_MAGIC, w->z, w->rawlen, clen, w->nrec);
 	/* the block is gone either way: a retry would duplicate records */
 	w->rawlen = 0;
@@ -262,6 +278,7 @@ int espy_rec_writer_close(struct espy_rec_writer *w)
 	if (close(w->fd) < 0)
 		writer_err(w, -errno);
 	ret = w->st.last_err;
+	deflateEnd(&w->zs);
 	free(w->raw);
 	free(w->z);
 	free(w);
@@ -271,6 +288,7 @@ int espy_rec_writer_close(struct espy_rec_writer *w)
 /* ---- reader --------------------------------------------------------- */
 
 struct espy_rec_reader {
+	z_stream zs;
 	FILE *f;
 	uint64_t off;			/* file offset of the next block */
 	uint64_t block;			/* index of the next block */
@@ -383,6 +401,10 @@ int espy_rec_reader_open(struct espy_rec_reader **out, const char *path,
 		ret = -ENOMEM;
 		goto free_bufs;
 	}
+	if (inflateInit2(&r->zs, -15) != Z_OK) {
+		ret = -ENOMEM;
+		goto free_bufs;
+	}
 	*out = r;
 	return 0;
 free_bufs:
@@ -447,12 +469,17 @@ static int load_block(struct espy_rec_reader *r)
 					   " (%zu of %u bytes)", n, clen);
 		if (espy_le32_get(h + 16) != crc32(0, r->z, clen))
 			return set_damage(r, ESPY_RECD_BLOCK_CRC, r->off, NULL);
-		out = rawlen;
-		zr = uncompress(r->raw, &out, r->z, clen);
-		if (zr != Z_OK || out != rawlen)
+		inflateReset(&r->zs);
+		r->zs.next_in = r->z;
+		r->zs.avail_in = clen;
+		r->zs.next_out = r->raw;
+		r->zs.avail_out = rawlen;
+		zr = inflate(&r->zs, Z_FINISH);
+		out = rawlen - r->zs.avail_out;
+		if (zr != Z_STREAM_END || out != rawlen || r->zs.avail_in)
 			return set_damage(r, ESPY_RECD_BLOCK_ZLIB, r->off,
-					  " (%s)", zr != Z_OK ? zError(zr)
-							      : "short");
+					  " (%s)", zr == Z_STREAM_END ?
+					  "length differs" : zError(zr));
 		r->cur_off = r->off;
 		r->cur_block = r->block;
 		r->off += sizeof(h) + clen;
@@ -509,6 +536,7 @@ void espy_rec_reader_close(struct espy_rec_reader *r)
 {
 	if (!r)
 		return;
+	inflateEnd(&r->zs);
 	fclose(r->f);
 	free(r->raw);
 	free(r->z);

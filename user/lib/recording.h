@@ -6,8 +6,8 @@
  *
  * File: a 512-byte header (magic, format version, ABI version, the boot ->
  * wall clock offset and the identity of the recorded host, CRC-32), then
- * blocks.  Each block is independently zlib-compressed and checksummed
- * (24-byte block header: magic, raw and compressed lengths, record count,
+ * blocks.  Each block is independently compressed (zlib, raw deflate) and
+ * checksummed (24-byte block header: magic, raw and compressed lengths, record count,
  * CRC-32 of the compressed bytes, CRC-32 of the block header), so damage
  * stays local: a reader scores every complete block before the damage and
  * reports where and what the damage is.  Inside a block each record is
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ESPY_REC_FORMAT		1
+#define ESPY_REC_FORMAT		2
 #define ESPY_REC_HDR_SIZE	512
 #define ESPY_REC_BLOCK_MAX	(4U << 20)	/* raw bytes in one block */
 #define ESPY_REC_BLOCK_DEFAULT	(256U << 10)

@@ -215,6 +215,12 @@ static struct espy_session *dp_session(struct espy_detect *d,
 	return NULL;
 }
 
+struct espy_session *espy_session_current(struct espy_detect *d,
+					  const struct espy_dproc *dp)
+{
+	return dp_session(d, dp);
+}
+
 static void dp_attach(struct espy_detect *d, struct espy_dproc *dp,
 		      struct espy_session *s)
 {

@@ -14,6 +14,7 @@ VM_SERIES	:= 6.1 6.12
 VM_GUEST_SRCS	:= $(wildcard tests/vm/guest/*.c)
 VM_GUEST_BINS	:= $(patsubst tests/vm/guest/%.c,$(VM_DIR)/guest/%,$(VM_GUEST_SRCS)) \
 		   $(patsubst tests/bpf/%.c,$(VM_DIR)/guest/bpf_%,$(wildcard tests/bpf/*.c))
+VM_ESPYD	:= $(VM_DIR)/bin/espyd
 VM_KMOD_SRCS	:= Kbuild $(wildcard kmod/*.c kmod/*.h) $(wildcard include/espy/*.h)
 # the guest tests cover the eBPF driver when this tree has it
 VM_GUEST_CFLAGS	:= $(if $(wildcard user/lib/sensor_bpf.c),-DESPY_HAVE_BPF)
@@ -38,6 +39,11 @@ $(VM_DIR)/guest/%: tests/vm/guest/%.c $(HARNESS) $(LIB) $(wildcard tests/*.h) \
 	$(CC) $(CFLAGS) $(VM_GUEST_CFLAGS) -Itests -Itests/vm/guest -static -o $@ $< \
 		$(LIB) $(LDLIBS)
 
+# espyd itself, for the guest's --driver kmod run
+$(VM_ESPYD): $(ESPYD_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+
 $(VM_DIR)/%/kernel.env: tests/vm/lib/fetch-kernel.sh
 	tests/vm/lib/fetch-kernel.sh $* $(VM_DIR)/$*
 
@@ -52,10 +58,10 @@ $(VM_DIR)/%/espy.ko: $(VM_DIR)/%/kernel.env $(VM_KMOD_SRCS)
 			$(VM_KMOD_FLAGS) modules
 	cp $(VM_DIR)/$*/kmod-build/espy.ko $@
 
-$(VM_DIR)/%/initrd.gz: $(VM_DIR)/%/espy.ko $(VM_GUEST_BINS) tests/vm/guest/init \
-		       tests/vm/lib/mkinitrd.sh
+$(VM_DIR)/%/initrd.gz: $(VM_DIR)/%/espy.ko $(VM_GUEST_BINS) $(VM_ESPYD) \
+		       tests/vm/guest/init tests/vm/lib/mkinitrd.sh
 	tests/vm/lib/mkinitrd.sh $@ tests/vm/guest/init $(VM_DIR)/$*/espy.ko \
-		$(VM_GUEST_BINS)
+		$(VM_GUEST_BINS) $(VM_ESPYD)
 
 # Pattern-built files that only feed others: keep them between runs.
 .PRECIOUS: $(VM_DIR)/%/kernel.env $(VM_DIR)/%/espy.ko $(VM_DIR)/%/initrd.gz \

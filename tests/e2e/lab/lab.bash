@@ -37,8 +37,9 @@ on() {
 # login HOST AUID USER CMD: CMD in a login session of AUID (its audit login
 # uid, like pam_loginuid sets it) running as USER, through a login shell.
 login() {
-	local h=$1 auid=${LAB_UID[$2]} user=$3 cmd=$4
-	on "$h" /bin/bash "$LAB_SRC/login.sh" "$auid" "$user" "$cmd"
+	local h=$1 auid=${LAB_UID[$2]} user=$3 cmd=$4 home=/home/$3
+	[ "$user" = root ] && home=/root
+	on "$h" /bin/bash "$LAB_SRC/login.sh" "$auid" "$user" "$home" "$cmd"
 }
 
 lab_netns() { stat -L -c %i "/proc/${LAB_K[$1]}/ns/net"; }

@@ -62,11 +62,29 @@ static inline void coll_quiet_log(void *ctx, const char *msg)
 }
 
 #ifdef ESPY_HAVE_BPF
+/* The loader's last detailed lines (a verifier log), shown on failure. */
+#define COLL_LOG_LINES	40
+static char coll_log[COLL_LOG_LINES][160];
+static unsigned int coll_log_n;
+
 static inline void coll_bpf_log(void *ctx, int level, const char *msg)
 {
 	(void)ctx;
 	if (level <= ESPY_LOG_WARN)
 		fprintf(stderr, "# espy-bpf: %s\n", msg);
+	else
+		snprintf(coll_log[coll_log_n++ % COLL_LOG_LINES],
+			 sizeof(coll_log[0]), "%s", msg);
+}
+
+static inline void coll_bpf_log_dump(void)
+{
+	unsigned int i = coll_log_n > COLL_LOG_LINES ?
+			 coll_log_n - COLL_LOG_LINES : 0;
+
+	for (; i < coll_log_n; i++)
+		fprintf(stderr, "# espy-bpf (detail): %s\n",
+			coll_log[i % COLL_LOG_LINES]);
 }
 #endif
 
@@ -92,8 +110,10 @@ static inline int coll_open(struct coll *c, const char *driver, char *why,
 					   .log = coll_bpf_log };
 
 		err = espy_bpf_open(&c->src, &o);
-		if (err)
+		if (err) {
+			coll_bpf_log_dump();
 			snprintf(why, whylen, "eBPF sensors: %s", strerror(-err));
+		}
 #else
 		err = -EOPNOTSUPP;
 		snprintf(why, whylen, "built without the eBPF sensors");
@@ -277,15 +297,30 @@ static inline void coll_dump(const struct coll *c, uint32_t tgid)
 					  t.p[j][k] : '.';
 			s[j][n] = '\0';
 		}
-		fprintf(stderr, "# rec %zu: type %u tgid %u size %u flags %#x%s%s "
+		fprintf(stderr, "# rec %zu: type %u tgid %u size %u flags %#x "
 			"[%s] [%s] [%s] [%s]\n", i, h->type, h->tgid, h->size,
-			h->flags, h->type >= ESPY_EV_OPEN && h->type <= ESPY_EV_MKDIR ?
-			" ret " : "", "", s[0], s[1], s[2], s[3]);
+			h->flags, s[0], s[1], s[2], s[3]);
 		if (h->type >= ESPY_EV_OPEN && h->type <= ESPY_EV_MKDIR)
 			fprintf(stderr, "#   file ret %lld flags %#x mode %#o "
 				"fflags %#x ino %llu\n", (long long)f->ret,
 				f->flags, f->mode, f->fflags,
 				(unsigned long long)f->ino);
+		if (h->type >= ESPY_EV_CONNECT && h->type <= ESPY_EV_DNS) {
+			const struct espy_net *n = (const void *)h;
+
+			fprintf(stderr, "#   net ret %lld fam %u proto %u fd %u "
+				"local %u.%u.%u.%u:%u remote %u.%u.%u.%u:%u "
+				"sent %llu recv %llu backlog %d qtype %u\n",
+				(long long)n->ret, n->family, n->protocol, n->fd,
+				n->local_addr[0], n->local_addr[1],
+				n->local_addr[2], n->local_addr[3], n->local_port,
+				n->remote_addr[0], n->remote_addr[1],
+				n->remote_addr[2], n->remote_addr[3],
+				n->remote_port,
+				(unsigned long long)n->bytes_sent,
+				(unsigned long long)n->bytes_recv, n->backlog,
+				n->qtype);
+		}
 	}
 }
 
