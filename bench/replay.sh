@@ -47,11 +47,14 @@ echo "replay: recording $(du -h "$REC" | cut -f1) compressed, on CPU $WORK_CPU"
 
 # One timed replay: prints "SECONDS MAXRSS_KB EXIT" from /usr/bin/time -v.
 replay_once() {	# label, extra args...
-	local label=$1 t
+	local label=$1 t out
 	shift
 	t=$OUT/time.$label
+	out=$OUT/replay.$label.out
+	# every event as JSON is about 1 KB a record: encoded, not kept
+	[ "$label" = json ] && out=/dev/null
 	$PRIO taskset -c "$WORK_CPU" /usr/bin/time -v "$ESPY" replay "$@" \
-		-o "$OUT/replay.$label.out" "$REC" > /dev/null 2> "$t"
+		-o "$out" "$REC" > /dev/null 2> "$t"
 	awk -F': ' '
 		/Elapsed \(wall clock\)/ {
 			n = split($2, p, ":"); s = 0
@@ -83,7 +86,8 @@ measure() {	# label, extra args...
 			m = t[int((NR + 1) / 2)]
 			printf "replay %-6s %8.0f records/s (%d records in %.2f s, median of %d), peak RSS %.1f MiB\n", label, (m > 0 ? n / m : 0), n, m, NR, rss / 1024
 		}'
-	grep -h '^espy replay: .*records, ' "$OUT/replay.$label.out" "$OUT/time.$label" 2>/dev/null |
+	cat "$OUT/replay.$label.out" "$OUT/time.$label" 2>/dev/null |
+		grep -h '^espy replay: .*records, ' |
 		head -1 | sed 's/^espy replay: [^:]*: /  /'
 }
 
@@ -103,3 +107,4 @@ else
 	measure detect --baseline "$BASE"
 	measure json --baseline "$BASE" --json
 fi
+[ "${KEEP:-0}" = 1 ] || rm -f "$REC"

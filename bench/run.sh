@@ -20,7 +20,7 @@
 # last CPU), MON_CPU (default 0), KEEP=1 keeps event files, QUIET_WAIT
 # (seconds, for the whole bench, spent waiting before runs for other tracers
 # to stop and for the CPUs to be under QUIET_BUSY percent busy; defaults
-# 120 and 20), PRIO (default "chrt -f 10"; e.g. "nice -n -20").
+# 60 and 20), PRIO (default "chrt -f 10"; e.g. "nice -n -20").
 # Root only.  Not part of `make check`.  Results: stdout and
 # build/bench/<date>/ (summary.txt, raw.tsv, notes.txt, logs).
 set -u
@@ -39,7 +39,7 @@ NCPU=$(nproc)
 WORK_CPU=${WORK_CPU:-$((NCPU - 1))}
 MON_CPU=${MON_CPU:-0}
 KEEP=${KEEP:-0}
-QUIET_WAIT=${QUIET_WAIT:-120}
+QUIET_WAIT=${QUIET_WAIT:-60}
 QUIET_BUSY=${QUIET_BUSY:-20}
 # The workload and the monitors run as real-time tasks (SCHED_FIFO) so that
 # other work on a shared machine (builds, test suites) cannot preempt them:
@@ -149,7 +149,11 @@ stop_monitor() {	# signal
 }
 
 cleanup() {
-	[ -n "$MON_PID" ] && { auditctl -D >/dev/null 2>&1; stop_monitor TERM; }
+	if [ -n "$MON_PID" ]; then
+		# interrupted during a run: no audit rule may outlive its auditd
+		[ "$AUDIT_SAVED" = 1 ] && auditctl -D >/dev/null 2>&1
+		stop_monitor TERM
+	fi
 	restore_audit
 	rm -f /tmp/espy-bench-ops.*
 }
@@ -182,7 +186,9 @@ espyd_ready() {
 start_espyd() {
 	[ -x "$ESPYD" ] || { note "espyd: $ESPYD not built"; return 1; }
 	rm -f "$OUT/espyd.events"
+	# its own state directory: the bench must not touch /var/lib/espy
 	$PRIO taskset -c "$MON_CPU" "$ESPYD" -f --events "$OUT/espyd.events" \
+		--state-dir "$OUT/espyd-state" \
 		> "$OUT/espyd.$ROUND.log" 2>&1 &
 	MON_PID=$!
 	if ! wait_for espyd_ready 200; then
@@ -408,7 +414,7 @@ measure() {	# config
 	rm -f "$OUT/run.tmp"
 }
 
-write_bpftrace_scripts
+case " $CONFIGS " in *" bpftrace "*|*" bpfcount "*) write_bpftrace_scripts ;; esac
 log "results in $OUT; $ROUNDS rounds of: $CONFIGS"
 log "workload on CPU $WORK_CPU, monitors on CPU $MON_CPU"
 read -r -a CFG <<< "$CONFIGS"
@@ -446,7 +452,7 @@ restore_audit
 
 # ---- replay throughput (issue 2) ------------------------------------------
 if [ -x bench/replay.sh ]; then
-	WORK_CPU=$WORK_CPU PRIO=$PRIO bench/replay.sh "$OUT" 2>&1 | tee -a "$NOTES" >&2
+	KEEP=$KEEP WORK_CPU=$WORK_CPU PRIO=$PRIO bench/replay.sh "$OUT" 2>&1 | tee -a "$NOTES" >&2
 fi
 
 # ---- the table -------------------------------------------------------------

@@ -244,6 +244,92 @@ static __always_inline int espy_file_exit(__u32 type, long ret)
 
 /* ---- open ---------------------------------------------------------------- */
 
+/*
+ * Negative verdict cache for read-only opens: the dentry walk is most of
+ * what a dropped open costs, and the same uninteresting files are opened
+ * over and over.  A key names everything the verdict depends on: the
+ * file's dentry and mount (plus its inode, name hash and parent, so that a
+ * dentry freed and reallocated at the same address for another file does
+ * not inherit the verdict), the task's root (chroot changes the path), and
+ * two generations: open_gen[ESPY_GEN_FS], bumped here after every
+ * successful rename/link/symlink (the path of an existing dentry or its
+ * ancestors may have changed), and open_gen[ESPY_GEN_INTEREST], written
+ * only by the loader after it adds to the interest set.  Positive verdicts
+ * are never cached.
+ *
+ * Limits: mounts and unmounts are not traced, so a file whose path changes
+ * because a mount appears over or disappears from one of its ancestors
+ * keeps its verdict until the next generation bump or LRU eviction; and an
+ * open racing with a rename may hit an entry in the instant between the
+ * rename taking effect and its sys_exit.
+ */
+enum { ESPY_GEN_FS = 0, ESPY_GEN_INTEREST = 1, ESPY_GEN_MAX };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ESPY_GEN_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} open_gen SEC(".maps");
+
+struct espy_neg_key {
+	__u64 dentry;
+	__u64 mnt;
+	__u64 inode;
+	__u64 parent;
+	__u64 root_dentry;
+	__u64 root_mnt;
+	__u64 gen_fs;
+	__u64 gen_interest;
+	__u64 hash_len;		/* d_name.hash_len: name hash and length */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct espy_neg_key);
+	__type(value, __u8);
+} open_neg SEC(".maps");
+
+static __always_inline __u64 espy_gen(__u32 idx)
+{
+	__u64 *g = bpf_map_lookup_elem(&open_gen, &idx);
+
+	return g ? *g : 0;
+}
+
+/* Paths may have changed: forget every negative verdict. */
+static __always_inline void espy_gen_bump(long ret)
+{
+	__u32 idx = ESPY_GEN_FS;
+	__u64 *g;
+
+	if (ret != 0)
+		return;
+	g = bpf_map_lookup_elem(&open_gen, &idx);
+	if (g)
+		__sync_fetch_and_add(g, 1);
+}
+
+static __always_inline void espy_neg_key(struct espy_neg_key *k,
+					 struct file *f)
+{
+	struct fs_struct *fs = BPF_CORE_READ(espy_task(), fs);
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+
+	/* generations first: a walk that races with a bump files its verdict
+	 * under the old generation, where no later lookup looks */
+	k->gen_fs = espy_gen(ESPY_GEN_FS);
+	k->gen_interest = espy_gen(ESPY_GEN_INTEREST);
+	k->dentry = (__u64)d;
+	k->mnt = (__u64)BPF_CORE_READ(f, f_path.mnt);
+	k->inode = (__u64)BPF_CORE_READ(d, d_inode);
+	k->parent = (__u64)BPF_CORE_READ(d, d_parent);
+	k->hash_len = BPF_CORE_READ(d, d_name.hash_len);
+	k->root_dentry = (__u64)BPF_CORE_READ(fs, root.dentry);
+	k->root_mnt = (__u64)BPF_CORE_READ(fs, root.mnt);
+}
+
 static __always_inline int espy_open_is_write(__u64 flags)
 {
 	return (flags & (ESPY_O_ACCMODE | ESPY_O_CREAT | ESPY_O_TRUNC)) != 0;
@@ -253,7 +339,7 @@ static __always_inline int espy_open_is_write(__u64 flags)
  * Successful opens: the path comes from the opened file, so relative
  * paths, dirfds, ".." and symlinks are resolved as the kernel did.
  * Read-only opens pass the filter or are dropped here, silently by design
- * (they are not losses).  Failed opens carry the user's string.
+ * (they are not losses); drops are remembered in open_neg.  Failed opens carry the user's string.
  */
 static __always_inline int espy_open_exit(long ret)
 {
@@ -261,6 +347,7 @@ static __always_inline int espy_open_exit(long ret)
 	struct espy_scratch *s;
 	struct espy_file *fr;
 	struct espy_stash st;
+	struct espy_neg_key nk;
 	struct espy_span sp;
 	__u32 off = sizeof(*fr);
 	int write;
@@ -278,9 +365,18 @@ static __always_inline int espy_open_exit(long ret)
 
 		if (!f)
 			return 0;
+		if (!write) {
+			espy_neg_key(&nk, f);
+			if (bpf_map_lookup_elem(&open_neg, &nk))
+				return 0;
+		}
 		espy_file_path(s, f, !write, &sp);
-		if (!write && !s->walk.matched && !espy_prefix_match(s, &sp))
+		if (!write && !s->walk.matched && !espy_prefix_match(s, &sp)) {
+			__u8 no = 0;
+
+			bpf_map_update_elem(&open_neg, &nk, &no, BPF_ANY);
 			return 0;
+		}
 		fr = espy_file_init(s, ESPY_EV_OPEN, ret);
 		espy_file_inode(fr, f);
 		if (BPF_CORE_READ(f, f_mode) & ESPY_FMODE_CREATED)
@@ -382,21 +478,33 @@ ESPY_SYS_ENTER(rename)
 	return espy_file_enter(ESPY_EV_RENAME, 0, ESPY_AT_FDCWD, ARG(0),
 			       ESPY_AT_FDCWD, ARG(1), 0, 0);
 }
-ESPY_SYS_EXIT(rename) { return espy_file_exit(ESPY_EV_RENAME, RET); }
+ESPY_SYS_EXIT(rename)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_RENAME, RET);
+}
 
 ESPY_SYS_ENTER(renameat)
 {
 	return espy_file_enter(ESPY_EV_RENAME, 0, ARG(0), ARG(1), ARG(2),
 			       ARG(3), 0, 0);
 }
-ESPY_SYS_EXIT(renameat) { return espy_file_exit(ESPY_EV_RENAME, RET); }
+ESPY_SYS_EXIT(renameat)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_RENAME, RET);
+}
 
 ESPY_SYS_ENTER(renameat2)
 {
 	return espy_file_enter(ESPY_EV_RENAME, 0, ARG(0), ARG(1), ARG(2),
 			       ARG(3), ARG(4), 0);
 }
-ESPY_SYS_EXIT(renameat2) { return espy_file_exit(ESPY_EV_RENAME, RET); }
+ESPY_SYS_EXIT(renameat2)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_RENAME, RET);
+}
 
 ESPY_SYS_ENTER(chmod)
 {
@@ -480,14 +588,22 @@ ESPY_SYS_ENTER(link)
 	return espy_file_enter(ESPY_EV_LINK, 0, ESPY_AT_FDCWD, ARG(0),
 			       ESPY_AT_FDCWD, ARG(1), 0, 0);
 }
-ESPY_SYS_EXIT(link) { return espy_file_exit(ESPY_EV_LINK, RET); }
+ESPY_SYS_EXIT(link)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_LINK, RET);
+}
 
 ESPY_SYS_ENTER(linkat)
 {
 	return espy_file_enter(ESPY_EV_LINK, 0, ARG(0), ARG(1), ARG(2), ARG(3),
 			       ARG(4), 0);
 }
-ESPY_SYS_EXIT(linkat) { return espy_file_exit(ESPY_EV_LINK, RET); }
+ESPY_SYS_EXIT(linkat)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_LINK, RET);
+}
 
 /* path: the new link; path2: its target exactly as given */
 ESPY_SYS_ENTER(symlink)
@@ -495,14 +611,22 @@ ESPY_SYS_ENTER(symlink)
 	return espy_file_enter(ESPY_EV_LINK, ESPY_FOP_SYMLINK, ESPY_AT_FDCWD,
 			       ARG(1), 0, ARG(0), 0, 0);
 }
-ESPY_SYS_EXIT(symlink) { return espy_file_exit(ESPY_EV_LINK, RET); }
+ESPY_SYS_EXIT(symlink)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_LINK, RET);
+}
 
 ESPY_SYS_ENTER(symlinkat)
 {
 	return espy_file_enter(ESPY_EV_LINK, ESPY_FOP_SYMLINK, ARG(1), ARG(2),
 			       0, ARG(0), 0, 0);
 }
-ESPY_SYS_EXIT(symlinkat) { return espy_file_exit(ESPY_EV_LINK, RET); }
+ESPY_SYS_EXIT(symlinkat)
+{
+	espy_gen_bump(RET);
+	return espy_file_exit(ESPY_EV_LINK, RET);
+}
 
 ESPY_SYS_ENTER(mkdir)
 {

@@ -94,11 +94,12 @@ static void espy_file_emit(struct espy_sc *sc, const struct espy_fop *op)
 		struct file *f = fget_raw(op->fd);
 
 		if (f) {
+			u16 room = espy_room(sizeof(*r), ESPY_PATH_MAX);
+
 			espy_file_fill_inode(r, f);
-			r->path_len = espy_put_dpath(r->data,
-					espy_room(sizeof(*r), ESPY_PATH_MAX),
-					&f->f_path, &r->hdr.flags,
-					ESPY_F_TRUNC_PATH);
+			r->path_len = espy_put_dpath(r->data, room, &f->f_path,
+						     &r->hdr.flags,
+						     ESPY_F_TRUNC_PATH);
 			fput(f);
 		}
 	}
@@ -173,8 +174,10 @@ void espy_sc_open(struct espy_sc *sc)
 	}
 
 	if (sc->ret < 0) {
-		/* the path it named; read-only: only an absolute string
-		 * that matches a prefix */
+		/*
+		 * The path it named; read-only: only an absolute string
+		 * that matches a prefix.
+		 */
 		char c = 0;
 
 		if (espy_open_writes(op.flags)) {
@@ -239,8 +242,7 @@ void espy_sc_unlink(struct espy_sc *sc)
 	case __NR_unlinkat:
 		op.dfd = sc->a[0];
 		op.path = (const char __user *)sc->a[1];
-		op.flags = sc->a[2];
-		if (op.flags & AT_REMOVEDIR)
+		if (sc->a[2] & AT_REMOVEDIR)
 			op.fflags = ESPY_FILE_DIR;
 		break;
 	}
@@ -368,8 +370,10 @@ void espy_sc_utimes(struct espy_sc *sc)
 	espy_file_emit(sc, &op);
 }
 
-/* link: path is the existing file, path2 the new name; symlink: path is
- * the new link and path2 its target as given. */
+/*
+ * link: path is the existing file, path2 the new name; symlink: path is
+ * the new link and path2 its target as given.
+ */
 void espy_sc_link(struct espy_sc *sc)
 {
 	struct espy_fop op;

@@ -38,8 +38,10 @@ void espy_net_init(void)
 	espy_cookie_key = get_random_u64();
 }
 
-/* A stable identifier of a live socket that does not expose its address:
- * multiplying by an odd constant is a bijection. */
+/*
+ * A stable identifier of a live socket that does not expose its address:
+ * multiplying by an odd constant is a bijection.
+ */
 static u64 espy_sock_cookie(const struct sock *sk)
 {
 	return ((u64)(unsigned long)sk ^ espy_cookie_key) *
@@ -378,8 +380,10 @@ void espy_sc_sendto(struct espy_sc *sc)
 		 (const void __user *)sc->a[4], sc->a[5]);
 }
 
-/* sendmsg(fd, msg, flags); sendmmsg: glibc's A and AAAA questions go in
- * one call, the first names it. */
+/*
+ * sendmsg(fd, msg, flags); sendmmsg: glibc's A and AAAA questions go in
+ * one call, the first names it.
+ */
 void espy_sc_sendmsg(struct espy_sc *sc)
 {
 	struct user_msghdr m;

@@ -102,8 +102,10 @@ void espy_sc_capset(struct espy_sc *sc)
 		       d[0].inheritable | (u64)d[1].inheritable << 32, 0);
 }
 
-/* ptrace requests that change the tracee or begin tracing; reads (PEEK*,
- * GETREGS...) are debugger noise. */
+/*
+ * ptrace requests that change the tracee or begin tracing; reads (PEEK*,
+ * GETREGS...) are debugger noise.
+ */
 static bool espy_ptrace_writes(unsigned long req)
 {
 	switch (req) {

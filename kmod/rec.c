@@ -98,8 +98,10 @@ u16 espy_put_dpath(char *dst, u16 room, const struct path *p, u16 *flags,
 		return 0;
 	}
 	n = strlen(s);
-	/* d_path() marks unlinked dentries; simple_dname() (memfd and other
-	 * pseudo files) marks every name */
+	/*
+	 * d_path() marks unlinked dentries; simple_dname() (memfd and other
+	 * pseudo files) marks every name.
+	 */
 	if ((d_unlinked(p->dentry) ||
 	     (p->dentry->d_op && p->dentry->d_op->d_dname)) &&
 	    n > dl && !strcmp(s + n - dl, deleted))

@@ -213,6 +213,7 @@ bool espy_rings_empty(void)
 	for_each_possible_cpu(cpu) {
 		struct espy_ring *ring = espy_rings[cpu];
 
+		/* Pairs with the release in espy_ring_put(). */
 		if (smp_load_acquire(&ring->head) != ring->tail)
 			return false;
 	}
@@ -262,6 +263,10 @@ ssize_t espy_rings_read(char __user *buf, size_t count)
 		for_each_possible_cpu(cpu) {
 			struct espy_ring *ring = espy_rings[cpu];
 
+			/*
+			 * Pairs with the release in espy_ring_put(): the
+			 * record's bytes are visible once head is.
+			 */
 			head = smp_load_acquire(&ring->head);
 			if (head == ring->tail)
 				continue;

@@ -214,6 +214,116 @@ TEST_F(file, filter_read_only_opens)
 							 NULL, 0, names, 1));
 }
 
+/*
+ * Dropped read-only opens are remembered in the kernel (open_neg); what
+ * makes a file interesting later must reach the next open of it.
+ */
+struct reopen_args {
+	const char *path[2];
+	int times;
+};
+
+static int child_reopen(void *arg)
+{
+	const struct reopen_args *a = arg;
+	int i, j, fd;
+
+	for (i = 0; i < a->times; i++)
+		for (j = 0; j < 2 && a->path[j]; j++) {
+			fd = open(a->path[j], O_RDONLY);
+			if (fd < 0)
+				return 10 + j;
+			close(fd);
+		}
+	return 0;
+}
+
+static pid_t reopen(struct bpfu *u, const char *p0, const char *p1, int times)
+{
+	struct reopen_args a = { { p0, p1 }, times };
+	int status;
+	pid_t pid = bpfu_run(child_reopen, &a, &status);
+
+	if (pid < 0 || status != 0)
+		return -1;
+	bpfu_wait(u, ESPY_EV_EXIT, pid, NULL, NULL, 1000);
+	return pid;
+}
+
+TEST_F(file, filter_cache_invalidated)
+{
+	char plain[2 * PATH_MAX], watched[2 * PATH_MAX], pfx[2 * PATH_MAX];
+	char x[2 * PATH_MAX], wx[2 * PATH_MAX], other[2 * PATH_MAX];
+	char y[2 * PATH_MAX], z[2 * PATH_MAX], wz[2 * PATH_MAX];
+	const char *prefixes[1] = { pfx };
+	const char *names[1] = { "other" };
+	pid_t pid;
+
+	if (BPFU_SKIPPED())
+		return;
+	TMP(plain, "plain");
+	TMP(watched, "watched");
+	TMP(pfx, "watched/");
+	TMP(x, "plain/x");
+	TMP(wx, "watched/x");
+	TMP(z, "plain/z");
+	TMP(wz, "watched/z");
+	TMP(other, "other");
+	TMP(y, "other/y");
+	ASSERT_EQ(0, mkdir(plain, 0700));
+	ASSERT_EQ(0, mkdir(other, 0700));
+	ASSERT_EQ(0, bpfu_write_file(x, "x", 0600));
+	ASSERT_EQ(0, bpfu_write_file(z, "z", 0600));
+	ASSERT_EQ(0, bpfu_write_file(y, "y", 0600));
+	ASSERT_EQ(0, self->u.src.ops->set_interest(self->u.src.priv, prefixes,
+						   1, NULL, 0));
+
+	/* uninteresting, twice: the second open can only hit the cache */
+	pid = reopen(&self->u, x, y, 2);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(0, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+
+	/* renaming an ancestor changes neither the file's dentry, its name
+	 * nor its parent: only the generation bump can tell */
+	ASSERT_EQ(0, rename(plain, watched));
+	pid = reopen(&self->u, wx, NULL, 1);
+	ASSERT_GT(pid, 0);
+	EXPECT_NE(NULL, bpfu_find(&self->u, ESPY_EV_OPEN, pid, path_is, wx, 0))
+		TH_LOG("open after a directory rename not reported");
+	EXPECT_EQ(1, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+
+	/* the same through renameat2(RENAME_EXCHANGE), after re-caching: the
+	 * directories swap, x is dull again and then interesting again */
+	ASSERT_EQ(0, mkdir(plain, 0700));
+	ASSERT_EQ(0, syscall(SYS_renameat2, AT_FDCWD, plain, AT_FDCWD,
+			     watched, 2 /* RENAME_EXCHANGE */));
+	pid = reopen(&self->u, x, NULL, 2);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(0, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+	ASSERT_EQ(0, syscall(SYS_renameat2, AT_FDCWD, plain, AT_FDCWD,
+			     watched, 2 /* RENAME_EXCHANGE */));
+	pid = reopen(&self->u, wx, wz, 1);
+	ASSERT_GT(pid, 0);
+	EXPECT_NE(NULL, bpfu_find(&self->u, ESPY_EV_OPEN, pid, path_is, wx, 0));
+	EXPECT_NE(NULL, bpfu_find(&self->u, ESPY_EV_OPEN, pid, path_is, wz, 0));
+
+	/* y was dropped and cached; a new interest set must reach it */
+	ASSERT_EQ(0, self->u.src.ops->set_interest(self->u.src.priv, prefixes,
+						   1, names, 1));
+	pid = reopen(&self->u, y, NULL, 1);
+	ASSERT_GT(pid, 0);
+	EXPECT_NE(NULL, bpfu_find(&self->u, ESPY_EV_OPEN, pid, path_is, y, 0))
+		TH_LOG("interest change did not reach a cached file");
+	EXPECT_EQ(1, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+
+	/* and narrowing it drops y again */
+	ASSERT_EQ(0, self->u.src.ops->set_interest(self->u.src.priv, prefixes,
+						   1, NULL, 0));
+	pid = reopen(&self->u, y, NULL, 2);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(0, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+}
+
 /* ---- unlink, rmdir, rename, link, symlink, mkdir ------------------------- */
 
 static int child_names(void *arg)

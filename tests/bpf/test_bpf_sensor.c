@@ -83,6 +83,25 @@ TEST_F(sensor, hooks_reported)
 	TH_LOG("lsm/path_unlink: attached=%d err=%d", h->attached, h->err);
 }
 
+/*
+ * Tests that load their own sensors (other options than the shared ones):
+ * a load and detach take seconds under QEMU's emulation, hence the
+ * generous timeout.
+ */
+FIXTURE(own) {
+	int unused;
+};
+
+FIXTURE_SETUP(own)
+{
+}
+
+FIXTURE_TEARDOWN(own)
+{
+}
+
+#define OWN_TIMEOUT 180
+
 /* ---- wakeups --------------------------------------------------------------- */
 
 static int child_kill_parent(void *arg)
@@ -103,7 +122,7 @@ static int readable_within(int fd, int ms)
 	return n;
 }
 
-TEST(urgent_record_wakes_reader)
+TEST_F_TIMEOUT(own, urgent_record_wakes_reader, OWN_TIMEOUT)
 {
 	struct espy_bpf_opts o = { .poll_ms = 10000 };
 	struct bpfu u = {};
@@ -125,7 +144,7 @@ TEST(urgent_record_wakes_reader)
 	bpfu_close(&u);
 }
 
-TEST(poll_timer_bounds_latency)
+TEST_F_TIMEOUT(own, poll_timer_bounds_latency, OWN_TIMEOUT)
 {
 	struct espy_bpf_opts o = { .poll_ms = 100 };
 	struct bpfu u = {};
@@ -167,7 +186,7 @@ static int child_kill_many(void *arg)
 	return 0;
 }
 
-TEST(drops_counted_exactly)
+TEST_F_TIMEOUT(own, drops_counted_exactly, OWN_TIMEOUT)
 {
 	/* one page: room for a few dozen records, none drained meanwhile */
 	struct espy_bpf_opts o = { .ring_bytes = 4096, .poll_ms = 10000 };
@@ -263,7 +282,7 @@ static int close_of(const void *rec, const void *arg)
 	return n->local_port == p->cport && n->remote_port == p->lport;
 }
 
-TEST(classic_tracepoint_fallbacks)
+TEST_F_TIMEOUT(own, classic_tracepoint_fallbacks, OWN_TIMEOUT)
 {
 	struct espy_bpf_opts o = { .flags = ESPY_BPF_NO_TP_BTF };
 	struct espy_hook_status hs[256];

@@ -6,17 +6,18 @@
 # users and keys.  Phase 1: espyd --mode learn (recording) while the hosts
 # go through their ordinary routine a few times (tests/e2e/lab/benign.bash).
 # Phase 2: espyd restarted in detect mode on the learned state directory,
-# `espy tail --json` following it; one more routine, then an intrusion
-# (tests/e2e/lab/chain.sh): discovery, credential theft, ssh with a stolen
-# key, a tool copied to /tmp and run, collection, exfiltration over TCP and
-# DNS, persistence, cleanup, and a second hop.
+# `espy tail --json --alerts` following it; one more routine, then an
+# intrusion (tests/e2e/lab/chain.sh): discovery, credential theft, ssh with
+# a stolen key, a tool copied to /tmp and run, collection, exfiltration over
+# TCP and DNS, a second hop, persistence, cleanup.
 #
 # Proves: learning raises no alert; the routine after learning raises
 # none; the intrusion raises alerts on every host it touches, naming its
-# techniques; each step of the chain scores above the routine's events of
-# the same kind; `espy replay` of the detect phase's recording from the
-# learned baseline gives exactly the alerts espyd gave live.  Scores per
-# step are printed as TAP comments for tuning.
+# key techniques; each step of the chain scores above the routine's events
+# of the same technique and of the same kind; `espy replay` of the detect
+# phase's recording from the learned baseline gives the alerts espyd gave
+# live, and its whole event log.  Scores per step are printed as TAP
+# comments for tuning.
 #
 # Environment: LAB_ROUNDS (learning rounds, default 3), KEEP=1 keeps the
 # lab directory and espyd's files for a look afterwards.
@@ -25,6 +26,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ESPYD=${ESPYD:-build/espyd}
 ESPY=${ESPY:-build/espy}
 ROUNDS=${LAB_ROUNDS:-3}
+PATH=$PATH:/usr/sbin:/sbin
 n=0
 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -42,8 +44,6 @@ for c in sshd:/usr/sbin/sshd ssh ssh-keygen scp rsync ip nsenter unshare setpriv
 done
 [ -x "$ESPYD" ] || skip_all "$ESPYD not built"
 [ -x "$ESPY" ] || skip_all "$ESPY not built"
-ESPYD=$(realpath "$ESPYD")
-ESPY=$(realpath "$ESPY")
 
 # shellcheck source=lab/lab.bash
 . tests/e2e/lab/lab.bash
@@ -52,6 +52,11 @@ ESPY=$(realpath "$ESPY")
 
 tmp=$(mktemp -d /tmp/espy-e2e-lab-XXXXXX)
 chmod 755 "$tmp"
+# our own copies: a rebuild during the run must not change the programs
+mkdir "$tmp/bin"
+cp "$ESPYD" "$ESPY" "$tmp/bin/"
+ESPYD=$tmp/bin/espyd
+ESPY=$tmp/bin/espy
 pid=
 tail_pid=
 cleanup() {
@@ -84,8 +89,7 @@ start_espyd() {	# start_espyd MODE RECORDING EVENTS
 	"$ESPYD" -f -c "$tmp/espy.conf" --mode "$1" --record "$2" \
 		--events "$3" 2>>"$tmp/espyd.err" &
 	pid=$!
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		"$ESPY" status -s "$tmp/ctl.sock" >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -134,7 +138,7 @@ steps=(
 	"srv T1070.003 links shell history to /dev/null"
 	"db T1021.004 login from srv with the backup key (hop)"
 )
-echo "1..$((13 + ${#steps[@]}))"
+echo "1..$((17 + ${#steps[@]}))"
 lab_setup >"$tmp/setup.log" 2>&1
 rc=$?
 check "the lab comes up: 3 hosts, sshd on srv and db, DNS and a TCP service on db" '[ $rc = 0 ]'
@@ -149,11 +153,11 @@ NS_DB=$(lab_netns db)
 HOSTS_JSON="{\"$NS_WS\":\"ws\",\"$NS_SRV\":\"srv\",\"$NS_DB\":\"db\"}"
 echo "# lab in $LAB; netns ws=$NS_WS srv=$NS_SRV db=$NS_DB"
 
-# jq over an event file with the lab's hosts known: .espy.netns -> $h[...]
-lq() {
-	local f=$1
-	shift
-	jq -c --argjson h "$HOSTS_JSON" "$@" "$f"
+# The lines of an event log that may be the lab's: its namespaces, or
+# records without a task (a TCP close in softirq).  A cheap cut before jq:
+# the machine's other activity can be millions of lines.
+labgrep() {
+	grep -E "\"netns\":($NS_WS|$NS_SRV|$NS_DB)[,}]|\"no_task\"" "$1"
 }
 
 # ---- phase 1: learning ----------------------------------------------------
@@ -169,12 +173,16 @@ rc=$?
 check "learning: $ROUNDS rounds of the routine, espyd stops cleanly (exit $rc, $(($(date +%s) - t0)) s)" \
 	'[ $rc = 0 ] && [ -s "$tmp/state/baseline" ]'
 [ -s "$tmp/routine.log" ] && diag "$tmp/routine.log"
-per_host=$(lq "$tmp/learn.json" -s '[.[] | select($h[.espy.netns|tostring])] |
-	group_by($h[.espy.netns|tostring]) | map("\($h[.[0].espy.netns|tostring])=\(length)") | join(" ")')
+labgrep "$tmp/learn.json" | jq -c --argjson h "$HOSTS_JSON" 'select($h[.espy.netns|tostring])' >"$tmp/learn.lab.json"
+per_host=$(jq -r --argjson h "$HOSTS_JSON" '$h[.espy.netns|tostring]' "$tmp/learn.lab.json" | sort | uniq -c |
+	awk '{ printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1 }')
 check "the sensors saw the routine on every host ($per_host)" \
 	'[[ "$per_host" == *ws=* && "$per_host" == *srv=* && "$per_host" == *db=* ]]'
-learn_alerts=$(lq "$tmp/learn.json" 'select(.event.kind == "alert")' | wc -l)
-unmarked=$(lq "$tmp/learn.json" 'select($h[.espy.netns|tostring] and .espy.learning != true)' | wc -l)
+foreign=$(($(wc -l <"$tmp/learn.json") - $(wc -l <"$tmp/learn.lab.json")))
+echo "# learning saw $foreign events from outside the lab (other activity on this machine"
+echo "# teaches the same baseline: a busy machine skews the scores below)"
+learn_alerts=$(grep -c '"kind":"alert"' "$tmp/learn.json")
+unmarked=$(jq -c 'select(.espy.learning != true)' "$tmp/learn.lab.json" | wc -l)
 check "learning raises no alert ($learn_alerts) and marks every verdict as learning ($unmarked unmarked)" \
 	'[ "$learn_alerts" = 0 ] && [ "$unmarked" = 0 ]'
 "$ESPY" baseline show -d "$tmp/state" >"$tmp/baseline.txt" 2>&1
@@ -184,7 +192,7 @@ cp -a "$tmp/state" "$tmp/state.learned"
 # ---- phase 2: detection ---------------------------------------------------
 
 start_espyd detect "$tmp/detect.rec" "$tmp/detect.json" || exit 1
-"$ESPY" tail --json -s "$tmp/ctl.sock" >"$tmp/tail.json" 2>"$tmp/tail.err" &
+"$ESPY" tail --json --alerts -s "$tmp/ctl.sock" >"$tmp/tail.json" 2>"$tmp/tail.err" &
 tail_pid=$!
 for _ in $(seq 50); do
 	"$ESPY" status -s "$tmp/ctl.sock" 2>/dev/null | grep -q 'tail: *[1-9]' && break
@@ -194,8 +202,10 @@ lab_benign $((ROUNDS + 1)) 2>>"$tmp/routine.log"
 sleep 0.5
 boundary=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 sleep 0.2
+t1=$(date +%s)
 login ws alice root - <tests/e2e/lab/chain.sh >"$tmp/chain.out" 2>&1
 chain_rc=$?
+echo "# the intrusion took $(($(date +%s) - t1)) s"
 sleep 1
 stop_espyd
 rc=$?
@@ -213,24 +223,34 @@ check "the intrusion ran (exit $chain_rc): root on ws and srv, its tool on srv, 
 	'[ $chain_ok = 1 ]'
 [ $chain_ok = 1 ] || diag "$tmp/chain.out"
 
-# ---- assertions on the live stream ---------------------------------------
+# ---- assertions ------------------------------------------------------------
 
 # Each event of the lab's hosts, with .lab (its host: by network namespace,
 # or for a TCP close seen in softirq, without a task, by its local address),
 # .chain (after the routine) and .own (its own techniques, from its
 # reasons: an alert's threat.technique.id also names its chain's).
 IPS_JSON="{\"${LAB_IP[ws]}\":\"ws\",\"${LAB_IP[srv]}\":\"srv\",\"${LAB_IP[db]}\":\"db\"}"
-labify() {	# labify IN OUT
-	jq -c --argjson h "$HOSTS_JSON" --argjson ip "$IPS_JSON" --arg b "$boundary" '
+labify() {	# labify IN OUT   (lines that are not JSON are left out)
+	labgrep "$1" | jq -R -c 'fromjson?' | jq -c --argjson h "$HOSTS_JSON" --argjson ip "$IPS_JSON" --arg b "$boundary" '
 		($h[.espy.netns|tostring] //
 		 (if (.espy.flags // []) | index("no_task") then $ip[.source.ip // ""] else null end)) as $lab |
 		select($lab) |
 		. + {lab: $lab, chain: (.["@timestamp"] >= $b),
 		     own: [(.espy.reasons // [])[] | capture("^(?<t>T[0-9]{4}(\\.[0-9]{3})?) ") | .t]}' \
-		"$1" >"$2"
+		>"$2"
 }
-labify "$tmp/tail.json" "$tmp/lab.json"
-benign_alerts=$(jq -c 'select(.chain | not) | select(.event.kind == "alert")' "$tmp/lab.json")
+labify "$tmp/detect.json" "$tmp/lab.json"
+labify "$tmp/tail.json" "$tmp/lab.alerts.json"
+broken=$(jq -R 'fromjson? | 0' "$tmp/tail.json" 2>/dev/null | wc -l)
+broken=$(($(wc -l <"$tmp/tail.json") - broken))
+[ -z "$(tail -c 1 "$tmp/tail.json")" ] || broken=$((broken + 1))
+[ "$broken" = 0 ] || echo "# espy tail wrote $broken incomplete line(s) (cut when espyd stopped)"
+NONAMES='del(.user.name, .user.effective.name, .group.name, .process.parent.user.name)'
+jq -c "select(.event.kind == \"alert\")" "$tmp/lab.json" >"$tmp/alerts.log"
+same=$(cmp -s "$tmp/alerts.log" "$tmp/lab.alerts.json" && echo yes || echo no)
+check "espy tail --json --alerts delivered the lab's alerts of espyd's event log ($(wc -l <"$tmp/lab.alerts.json") of $(wc -l <"$tmp/alerts.log"): $same)" \
+	'[ "$same" = yes ]'
+benign_alerts=$(jq -c 'select(.chain | not)' "$tmp/lab.alerts.json")
 nb=$(grep -c . <<<"$benign_alerts")
 check "the routine after learning raises no alert ($nb)" '[ "$nb" = 0 ]'
 [ "$nb" = 0 ] || jq -r '"#   routine alert on \(.lab): \(.process.executable) \(.espy.type) \(.file.path // .destination.ip // "") score \(.espy.score): \(.espy.reasons | join("; "))"' <<<"$benign_alerts" | head -20
@@ -248,17 +268,17 @@ declare -A need=(
 	[db]="T1021.004"
 )
 for host in ws srv db; do
-	techs=" $(jq -r --arg k "$host" 'select(.chain and .lab == $k and .event.kind == "alert") |
-		.threat.technique.id[]' "$tmp/lab.json" | sort -u | tr '\n' ' ')"
-	na=$(jq -c --arg k "$host" 'select(.chain and .lab == $k and .event.kind == "alert")' "$tmp/lab.json" | wc -l)
+	techs=" $(jq -r --arg k "$host" 'select(.chain and .lab == $k) |
+		.threat.technique.id[]' "$tmp/lab.alerts.json" | sort -u | tr '\n' ' ')"
+	na=$(jq -c --arg k "$host" 'select(.chain and .lab == $k)' "$tmp/lab.alerts.json" | wc -l)
 	missing=""
 	for t in ${need[$host]}; do
 		hit=0
 		for a in ${t//|/ }; do [[ "$techs" == *" $a "* ]] && hit=1; done
 		[ $hit = 1 ] || missing="$missing $t"
 	done
-	check "the intrusion raises alerts on $host ($na) naming ${need[$host]}${missing:+ (missing:$missing)}" \
-		'[ "$na" -ge 1 ] && [ -z "$missing" ]'
+	check "the intrusion raises alerts on $host ($na)" '[ "$na" -ge 1 ]'
+	check "$host's alerts name ${need[$host]}${missing:+ (missing:$missing)}" '[ -z "$missing" ]'
 	echo "#   $host alerts name:$techs"
 done
 
@@ -293,7 +313,6 @@ done
 
 # Live, user and group names come from the host's account database; a
 # replay does not look them up (it may run anywhere): compare without them.
-NONAMES='del(.user.name, .user.effective.name, .group.name, .process.parent.user.name)'
 replay() {	# replay OUTPUT
 	"$ESPY" replay "$tmp/detect.rec" --baseline "$tmp/state.learned" \
 		--mode detect --json -o "$1" 2>>"$tmp/replay.err"
@@ -301,7 +320,7 @@ replay() {	# replay OUTPUT
 replay "$tmp/replay.json"
 rc=$?
 labify "$tmp/replay.json" "$tmp/lab.replay.json"
-jq -c "select(.event.kind == \"alert\") | $NONAMES" "$tmp/lab.json" >"$tmp/alerts.live"
+jq -c "$NONAMES" "$tmp/lab.alerts.json" >"$tmp/alerts.live"
 jq -c "select(.event.kind == \"alert\") | $NONAMES" "$tmp/lab.replay.json" >"$tmp/alerts.replay"
 nl=$(wc -l <"$tmp/alerts.live")
 nr=$(wc -l <"$tmp/alerts.replay")
@@ -313,14 +332,17 @@ if ! cmp -s "$tmp/alerts.live" "$tmp/alerts.replay"; then
 	     <(jq -c '[.event.id, .process.pid, .espy.session.id, .espy.score, .threat.technique.id]' "$tmp/alerts.replay") |
 		head -20 | sed 's/^/#   /'
 fi
+# (every "name" dropped on both sides: a fast cut of the same fields)
 nev=$(wc -l <"$tmp/detect.json")
-same=$(cmp -s <(jq -c "$NONAMES" "$tmp/detect.json") <(jq -c "$NONAMES" "$tmp/replay.json") && echo yes || echo no)
+nonames() { sed -E 's/,"name":"[^"]*"//g; s/"name":"[^"]*",?//g' "$1"; }
+same=$(cmp -s <(nonames "$tmp/detect.json") <(nonames "$tmp/replay.json") && echo yes || echo no)
 check "... and espyd's whole event log of the phase, scores and reasons included ($nev events: $same)" \
 	'[ "$same" = yes ]'
-[ "$same" = yes ] || diff <(jq -c "$NONAMES" "$tmp/detect.json") <(jq -c "$NONAMES" "$tmp/replay.json") |
+[ "$same" = yes ] || diff <(nonames "$tmp/detect.json") <(nonames "$tmp/replay.json") |
 	head -6 | cut -c1-300 | sed 's/^/#   /'
 replay "$tmp/replay2.json"
 check "a second replay is byte for byte the first" 'cmp -s "$tmp/replay.json" "$tmp/replay2.json"'
 
+echo "# the whole lab took $(($(date +%s) - t0)) s"
 [ $fails = 0 ] || { echo "# espyd's stderr:"; tail -n 30 "$tmp/espyd.err" | diag; }
 exit $((fails > 0))

@@ -6,6 +6,7 @@
  * must come back as -EBADMSG with a reason and an empty baseline, never a
  * crash or a half-loaded table.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
  * with a report, never read outside its blocks; detection must take
  * whatever the decoder lets through.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,104 +13,142 @@
 #include "espy/abi.h"
 #include "record.h"
 
-#define OFF(t, f)	offsetof(struct t, f)
+struct layout {
+	const char *what;
+	size_t got, want;
+};
+
+/* sizeof(struct t) and offsetof(struct t, f), named for the log */
+#define SIZE(t, want)		{ "sizeof(struct " #t ")", sizeof(struct t), want }
+#define OFF(t, f, want)		{ #t "." #f, offsetof(struct t, f), want }
+
+static void check_layout(struct __test_metadata *_metadata,
+			 const struct layout *l, size_t n)
+{
+	/* braces: the harness's EXPECT is more than one statement */
+	for (size_t i = 0; i < n; i++) {
+		EXPECT_EQ(l[i].want, l[i].got) TH_LOG("%s", l[i].what);
+	}
+}
+
+#define CHECK_LAYOUT(l)	check_layout(_metadata, l, sizeof(l) / sizeof(l[0]))
 
 TEST(header_layout)
 {
-	EXPECT_EQ(96, sizeof(struct espy_hdr));
-	EXPECT_EQ(0, OFF(espy_hdr, ts_ns));
-	EXPECT_EQ(8, OFF(espy_hdr, start_ns));
-	EXPECT_EQ(16, OFF(espy_hdr, cgroup_id));
-	EXPECT_EQ(24, OFF(espy_hdr, tgid));
-	EXPECT_EQ(28, OFF(espy_hdr, tid));
-	EXPECT_EQ(32, OFF(espy_hdr, ppid));
-	EXPECT_EQ(36, OFF(espy_hdr, uid));
-	EXPECT_EQ(40, OFF(espy_hdr, gid));
-	EXPECT_EQ(44, OFF(espy_hdr, euid));
-	EXPECT_EQ(48, OFF(espy_hdr, egid));
-	EXPECT_EQ(52, OFF(espy_hdr, auid));
-	EXPECT_EQ(56, OFF(espy_hdr, sessionid));
-	EXPECT_EQ(60, OFF(espy_hdr, mntns));
-	EXPECT_EQ(64, OFF(espy_hdr, netns));
-	EXPECT_EQ(68, OFF(espy_hdr, type));
-	EXPECT_EQ(70, OFF(espy_hdr, size));
-	EXPECT_EQ(72, OFF(espy_hdr, flags));
-	EXPECT_EQ(74, OFF(espy_hdr, cpu));
-	EXPECT_EQ(80, OFF(espy_hdr, comm));
+	static const struct layout l[] = {
+		SIZE(espy_hdr, 96),
+		OFF(espy_hdr, ts_ns, 0),
+		OFF(espy_hdr, start_ns, 8),
+		OFF(espy_hdr, cgroup_id, 16),
+		OFF(espy_hdr, tgid, 24),
+		OFF(espy_hdr, tid, 28),
+		OFF(espy_hdr, ppid, 32),
+		OFF(espy_hdr, uid, 36),
+		OFF(espy_hdr, gid, 40),
+		OFF(espy_hdr, euid, 44),
+		OFF(espy_hdr, egid, 48),
+		OFF(espy_hdr, auid, 52),
+		OFF(espy_hdr, sessionid, 56),
+		OFF(espy_hdr, mntns, 60),
+		OFF(espy_hdr, netns, 64),
+		OFF(espy_hdr, type, 68),
+		OFF(espy_hdr, size, 70),
+		OFF(espy_hdr, flags, 72),
+		OFF(espy_hdr, cpu, 74),
+		OFF(espy_hdr, comm, 80),
+	};
+
+	CHECK_LAYOUT(l);
 	EXPECT_EQ(16, ESPY_COMM_LEN);
 }
 
 TEST(exec_layout)
 {
-	EXPECT_EQ(128, sizeof(struct espy_exec));
-	EXPECT_EQ(96, OFF(espy_exec, exe_ino));
-	EXPECT_EQ(104, OFF(espy_exec, exe_dev));
-	EXPECT_EQ(108, OFF(espy_exec, flags));
-	EXPECT_EQ(112, OFF(espy_exec, tty_dev));
-	EXPECT_EQ(116, OFF(espy_exec, argc));
-	EXPECT_EQ(120, OFF(espy_exec, path_len));
-	EXPECT_EQ(122, OFF(espy_exec, argv_len));
-	EXPECT_EQ(124, OFF(espy_exec, cwd_len));
-	EXPECT_EQ(126, OFF(espy_exec, script_len));
-	EXPECT_EQ(128, OFF(espy_exec, data));
+	static const struct layout l[] = {
+		SIZE(espy_exec, 128),
+		OFF(espy_exec, exe_ino, 96),
+		OFF(espy_exec, exe_dev, 104),
+		OFF(espy_exec, flags, 108),
+		OFF(espy_exec, tty_dev, 112),
+		OFF(espy_exec, argc, 116),
+		OFF(espy_exec, path_len, 120),
+		OFF(espy_exec, argv_len, 122),
+		OFF(espy_exec, cwd_len, 124),
+		OFF(espy_exec, script_len, 126),
+		OFF(espy_exec, data, 128),
+	};
+
+	CHECK_LAYOUT(l);
 }
 
 TEST(process_records_layout)
 {
-	EXPECT_EQ(112, sizeof(struct espy_fork));
-	EXPECT_EQ(96, OFF(espy_fork, child_start_ns));
-	EXPECT_EQ(104, OFF(espy_fork, child_tgid));
-	EXPECT_EQ(104, sizeof(struct espy_exit));
-	EXPECT_EQ(96, OFF(espy_exit, exit_code));
-	EXPECT_EQ(144, sizeof(struct espy_priv));
-	EXPECT_EQ(96, OFF(espy_priv, ret));
-	EXPECT_EQ(104, OFF(espy_priv, args));
-	EXPECT_EQ(128, OFF(espy_priv, op));
-	EXPECT_EQ(132, OFF(espy_priv, target_pid));
-	EXPECT_EQ(136, OFF(espy_priv, name_len));
-	EXPECT_EQ(144, OFF(espy_priv, data));
+	static const struct layout l[] = {
+		SIZE(espy_fork, 112),
+		OFF(espy_fork, child_start_ns, 96),
+		OFF(espy_fork, child_tgid, 104),
+		SIZE(espy_exit, 104),
+		OFF(espy_exit, exit_code, 96),
+		SIZE(espy_priv, 144),
+		OFF(espy_priv, ret, 96),
+		OFF(espy_priv, args, 104),
+		OFF(espy_priv, op, 128),
+		OFF(espy_priv, target_pid, 132),
+		OFF(espy_priv, name_len, 136),
+		OFF(espy_priv, data, 144),
+	};
+
+	CHECK_LAYOUT(l);
 }
 
 TEST(file_layout)
 {
-	EXPECT_EQ(168, sizeof(struct espy_file));
-	EXPECT_EQ(96, OFF(espy_file, ret));
-	EXPECT_EQ(104, OFF(espy_file, size));
-	EXPECT_EQ(112, OFF(espy_file, atime_ns));
-	EXPECT_EQ(120, OFF(espy_file, mtime_ns));
-	EXPECT_EQ(128, OFF(espy_file, ino));
-	EXPECT_EQ(136, OFF(espy_file, dev));
-	EXPECT_EQ(140, OFF(espy_file, flags));
-	EXPECT_EQ(144, OFF(espy_file, mode));
-	EXPECT_EQ(148, OFF(espy_file, uid));
-	EXPECT_EQ(152, OFF(espy_file, gid));
-	EXPECT_EQ(156, OFF(espy_file, fflags));
-	EXPECT_EQ(160, OFF(espy_file, path_len));
-	EXPECT_EQ(162, OFF(espy_file, path2_len));
-	EXPECT_EQ(168, OFF(espy_file, data));
+	static const struct layout l[] = {
+		SIZE(espy_file, 168),
+		OFF(espy_file, ret, 96),
+		OFF(espy_file, size, 104),
+		OFF(espy_file, atime_ns, 112),
+		OFF(espy_file, mtime_ns, 120),
+		OFF(espy_file, ino, 128),
+		OFF(espy_file, dev, 136),
+		OFF(espy_file, flags, 140),
+		OFF(espy_file, mode, 144),
+		OFF(espy_file, uid, 148),
+		OFF(espy_file, gid, 152),
+		OFF(espy_file, fflags, 156),
+		OFF(espy_file, path_len, 160),
+		OFF(espy_file, path2_len, 162),
+		OFF(espy_file, data, 168),
+	};
+
+	CHECK_LAYOUT(l);
 }
 
 TEST(net_and_lost_layout)
 {
-	EXPECT_EQ(184, sizeof(struct espy_net));
-	EXPECT_EQ(96, OFF(espy_net, ret));
-	EXPECT_EQ(104, OFF(espy_net, bytes_sent));
-	EXPECT_EQ(112, OFF(espy_net, bytes_recv));
-	EXPECT_EQ(120, OFF(espy_net, sock_cookie));
-	EXPECT_EQ(128, OFF(espy_net, local_addr));
-	EXPECT_EQ(144, OFF(espy_net, remote_addr));
-	EXPECT_EQ(160, OFF(espy_net, local_port));
-	EXPECT_EQ(162, OFF(espy_net, remote_port));
-	EXPECT_EQ(164, OFF(espy_net, family));
-	EXPECT_EQ(166, OFF(espy_net, protocol));
-	EXPECT_EQ(168, OFF(espy_net, fd));
-	EXPECT_EQ(172, OFF(espy_net, backlog));
-	EXPECT_EQ(176, OFF(espy_net, qtype));
-	EXPECT_EQ(178, OFF(espy_net, name_len));
-	EXPECT_EQ(184, OFF(espy_net, data));
-	EXPECT_EQ(360, sizeof(struct espy_lost));
-	EXPECT_EQ(96, OFF(espy_lost, total));
-	EXPECT_EQ(104, OFF(espy_lost, by_type));
+	static const struct layout l[] = {
+		SIZE(espy_net, 184),
+		OFF(espy_net, ret, 96),
+		OFF(espy_net, bytes_sent, 104),
+		OFF(espy_net, bytes_recv, 112),
+		OFF(espy_net, sock_cookie, 120),
+		OFF(espy_net, local_addr, 128),
+		OFF(espy_net, remote_addr, 144),
+		OFF(espy_net, local_port, 160),
+		OFF(espy_net, remote_port, 162),
+		OFF(espy_net, family, 164),
+		OFF(espy_net, protocol, 166),
+		OFF(espy_net, fd, 168),
+		OFF(espy_net, backlog, 172),
+		OFF(espy_net, qtype, 176),
+		OFF(espy_net, name_len, 178),
+		OFF(espy_net, data, 184),
+		SIZE(espy_lost, 360),
+		OFF(espy_lost, total, 96),
+		OFF(espy_lost, by_type, 104),
+	};
+
+	CHECK_LAYOUT(l);
 }
 
 /* Every fixed part is 8-byte aligned so records can follow each other in
@@ -122,8 +160,9 @@ TEST(fixed_parts_are_8_aligned)
 	for (t = 0; t < ESPY_EV_MAX; t++) {
 		size_t f = espy_rec_fixed_size(t);
 
-		if (f)
+		if (f) {
 			EXPECT_EQ(0, f % 8) TH_LOG("type %u", t);
+		}
 	}
 }
 

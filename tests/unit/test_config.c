@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "kselftest_harness.h"
 #include "config.h"
@@ -301,6 +304,29 @@ TEST(set_override)
 	ASSERT_EQ(9901, c.metrics.port);
 	ASSERT_EQ(-EINVAL, espy_config_set(&c, "metrics.port", "1", err, sizeof(err)));
 	ASSERT_NE(NULL, strstr(err, "unknown key 'metrics.port'"));
+}
+
+/* A listen address as the metrics server and syslog over UDP bind to it. */
+TEST(listen_sockaddr)
+{
+	struct espy_listen l;
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+	ASSERT_EQ(0, espy_conf_parse_listen("10.1.2.3:514", &l));
+	ASSERT_EQ((int)sizeof(*s4), espy_listen_sockaddr(&l, &ss));
+	EXPECT_EQ(AF_INET, s4->sin_family);
+	EXPECT_EQ(514, ntohs(s4->sin_port));
+	EXPECT_EQ(htonl(0x0a010203), s4->sin_addr.s_addr);
+	ASSERT_EQ(0, espy_conf_parse_listen("[::1]:9847", &l));
+	ASSERT_EQ((int)sizeof(*s6), espy_listen_sockaddr(&l, &ss));
+	EXPECT_EQ(AF_INET6, s6->sin6_family);
+	EXPECT_EQ(9847, ntohs(s6->sin6_port));
+	EXPECT_TRUE(IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr));
+	/* not numeric: refused, never looked up */
+	strcpy(l.host, "localhost");
+	EXPECT_EQ(-EINVAL, espy_listen_sockaddr(&l, &ss));
 }
 
 TEST_HARNESS_MAIN

@@ -76,6 +76,17 @@ static void send_str(int fd, const char *s, size_t n)
 	}
 }
 
+/* espyd's answer to "ping" */
+static const char PONG[] = "{\"ok\":true,\"cmd\":\"ping\"}";
+
+/* Send cmd and read the line that answers it. */
+static int ask(struct espy_ctl *c, int fd, const char *cmd, char *buf,
+	       size_t len)
+{
+	send_str(fd, cmd, strlen(cmd));
+	return read_line(c, fd, buf, len);
+}
+
 /* The peer closed (EOF) within a while of pumping the server. */
 static int closed_by_server(struct espy_ctl *c, int fd)
 {
@@ -237,21 +248,16 @@ TEST_F(ctl, commands_and_replies)
 	int fd = connect_to(self->path);
 
 	ASSERT_GE(fd, 0);
-	send_str(fd, "ping\n", 5);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
-	send_str(fd, "status\r\n", 8);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "ping\n", line, sizeof(line)), 0);
+	ASSERT_STREQ(PONG, line);
+	ASSERT_GT(ask(self->c, fd, "status\r\n", line, sizeof(line)), 0);
 	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"status\",\"mode\":\"learn\"}", line);
-	send_str(fd, "status now\n", 11);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "status now\n", line, sizeof(line)), 0);
 	ASSERT_STREQ("{\"ok\":false,\"cmd\":\"status\",\"error\":\"status takes no arguments\"}", line);
-	send_str(fd, "help\n", 5);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "help\n", line, sizeof(line)), 0);
 	ASSERT_NE(NULL, strstr(line, "\"subscribe\":"));
 	ASSERT_NE(NULL, strstr(line, "\"status\":\"daemon status\""));
-	send_str(fd, "quit\n", 5);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "quit\n", line, sizeof(line)), 0);
 	ASSERT_TRUE(closed_by_server(self->c, fd));
 	close(fd);
 	ASSERT_EQ(0U, espy_ctl_stats(self->c)->clients);
@@ -267,7 +273,7 @@ TEST_F(ctl, reply_after_half_close)
 	send_str(fd, "ping", 4);	/* no newline either */
 	shutdown(fd, SHUT_WR);
 	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
+	ASSERT_STREQ(PONG, line);
 	ASSERT_TRUE(closed_by_server(self->c, fd));
 	close(fd);
 }
@@ -280,8 +286,7 @@ TEST_F(ctl, subscriber_gone_is_dropped)
 	int fd = connect_to(self->path);
 
 	ASSERT_GE(fd, 0);
-	send_str(fd, "subscribe\n", 10);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "subscribe\n", line, sizeof(line)), 0);
 	shutdown(fd, SHUT_WR);
 	for (int i = 0; i < 20; i++)
 		espy_ctl_dispatch(self->c);
@@ -297,13 +302,18 @@ TEST_F(ctl, subscriber_gone_is_dropped)
 
 TEST_F(ctl, hostile_input_gets_errors)
 {
+	static const struct { const char *cmd, *error; } bad[] = {
+		{ "subscribe min_score=abc\n",
+		  "min_score: expected a number from 0 to 100, not 'abc'" },
+		{ "subscribe technique=T10;rm\n", "technique: expected an ATT&CK id" },
+		{ "subscribe bogus=1\n", "unknown filter 'bogus'" },
+	};
 	char line[4096], big[3000];
 	int fd = connect_to(self->path), fd2;
 
 	ASSERT_GE(fd, 0);
 	/* unknown verb, echoed escaped */
-	send_str(fd, "rm\"-rf\n", 7);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "rm\"-rf\n", line, sizeof(line)), 0);
 	ASSERT_STREQ("{\"ok\":false,\"cmd\":\"rm\\\"-rf\",\"error\":\"unknown command 'rm\\\"-rf' (try help)\"}", line);
 	/* binary bytes */
 	send_str(fd, "pi\x00ng\xff\n", 7);
@@ -312,29 +322,22 @@ TEST_F(ctl, hostile_input_gets_errors)
 	/* an over-long line: one error, then the rest of it is skipped */
 	memset(big, 'A', sizeof(big));
 	send_str(fd, big, sizeof(big));
-	send_str(fd, "\nping\n", 6);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, fd, "\nping\n", line, sizeof(line)), 0);
 	ASSERT_NE(NULL, strstr(line, "command longer than 1024 bytes"));
 	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
+	ASSERT_STREQ(PONG, line);
 	/* bad filters */
-	send_str(fd, "subscribe min_score=abc\n", 24);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
-	ASSERT_NE(NULL, strstr(line, "min_score: expected a number from 0 to 100, not 'abc'"));
-	send_str(fd, "subscribe technique=T10;rm\n", 27);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
-	ASSERT_NE(NULL, strstr(line, "technique: expected an ATT&CK id"));
-	send_str(fd, "subscribe bogus=1\n", 18);
-	ASSERT_GT(read_line(self->c, fd, line, sizeof(line)), 0);
-	ASSERT_NE(NULL, strstr(line, "unknown filter 'bogus'"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_GT(ask(self->c, fd, bad[i].cmd, line, sizeof(line)), 0);
+		ASSERT_NE(NULL, strstr(line, bad[i].error)) TH_LOG("%s", line);
+	}
 	ASSERT_EQ(0U, espy_ctl_stats(self->c)->subscribers);
 
 	/* the server still serves others */
 	fd2 = connect_to(self->path);
 	ASSERT_GE(fd2, 0);
-	send_str(fd2, "ping\n", 5);
-	ASSERT_GT(read_line(self->c, fd2, line, sizeof(line)), 0);
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
+	ASSERT_GT(ask(self->c, fd2, "ping\n", line, sizeof(line)), 0);
+	ASSERT_STREQ(PONG, line);
 	close(fd2);
 	close(fd);
 	EXPECT_EQ(6U, espy_ctl_stats(self->c)->bad_commands);
@@ -354,9 +357,8 @@ TEST_F(ctl, persistent_garbage_drops_client)
 	ASSERT_EQ(1U, espy_ctl_stats(self->c)->dropped_hostile);
 	fd2 = connect_to(self->path);
 	ASSERT_GE(fd2, 0);
-	send_str(fd2, "ping\n", 5);
-	ASSERT_GT(read_line(self->c, fd2, line, sizeof(line)), 0);
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
+	ASSERT_GT(ask(self->c, fd2, "ping\n", line, sizeof(line)), 0);
+	ASSERT_STREQ(PONG, line);
 	close(fd2);
 }
 
@@ -409,11 +411,9 @@ TEST_F(ctl, subscribe_filters_stream)
 
 	ASSERT_GE(all, 0);
 	ASSERT_GE(hi, 0);
-	send_str(all, "subscribe\n", 10);
-	ASSERT_GT(read_line(self->c, all, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, all, "subscribe\n", line, sizeof(line)), 0);
 	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"subscribe\",\"filter\":\"\"}", line);
-	send_str(hi, "subscribe min_score=50 technique=T1003 host=WEB1\n", 49);
-	ASSERT_GT(read_line(self->c, hi, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, hi, "subscribe min_score=50 technique=T1003 host=WEB1\n", line, sizeof(line)), 0);
 	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"subscribe\",\"filter\":\"min_score=50 technique=T1003 host=WEB1\"}", line);
 	ASSERT_EQ(2U, espy_ctl_stats(self->c)->subscribers);
 
@@ -433,9 +433,8 @@ TEST_F(ctl, subscribe_filters_stream)
 	ASSERT_GT(read_line(self->c, hi, line, sizeof(line)), 0);
 	ASSERT_STREQ("{\"n\":2}", line);
 	/* nothing else for hi */
-	send_str(hi, "ping\n", 5);
-	ASSERT_GT(read_line(self->c, hi, line, sizeof(line)), 0);
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
+	ASSERT_GT(ask(self->c, hi, "ping\n", line, sizeof(line)), 0);
+	ASSERT_STREQ(PONG, line);
 	EXPECT_EQ(4U, espy_ctl_stats(self->c)->events_sent);
 	close(all);
 	close(hi);
@@ -453,10 +452,8 @@ TEST_F(ctl, stuck_client_cut_off)
 	ASSERT_GE(stuck, 0);
 	ASSERT_GE(live, 0);
 	setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	send_str(stuck, "subscribe\n", 10);
-	ASSERT_GT(read_line(self->c, stuck, line, sizeof(line)), 0);
-	send_str(live, "subscribe\n", 10);
-	ASSERT_GT(read_line(self->c, live, line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, stuck, "subscribe\n", line, sizeof(line)), 0);
+	ASSERT_GT(ask(self->c, live, "subscribe\n", line, sizeof(line)), 0);
 
 	memset(json, 'x', sizeof(json));
 	memcpy(json, "{\"pad\":\"", 8);
@@ -480,7 +477,7 @@ TEST_F(ctl, stuck_client_cut_off)
 		if (line[0] == '{' && line[1] == '"' && line[2] == 'o')
 			break;
 	}
-	ASSERT_STREQ("{\"ok\":true,\"cmd\":\"ping\"}", line);
+	ASSERT_STREQ(PONG, line);
 	close(live);
 }
 

@@ -205,6 +205,35 @@ TEST(benign_routine_is_quiet_and_the_chain_alerts)
 	EXPECT_TRUE(synth_has_tech(&v_ssh, "T1021.004"));
 	/* a benign look-alike (ps in the routine) scores below the chain's */
 	EXPECT_GT(v_ps.score, 0);
+
+	/* the chain grows: a new technique of a tactic already in the alert
+	 * alerts once ("chain grows"), a new tactic alerts as a chain, and a
+	 * technique already alerted in the session does not alert again */
+	alerts_before = w->nalerts;
+	{
+		struct synth_proc c;
+
+		synth_spawn(w, &sh, &c, "/usr/bin/cat", "cat /root/.bash_history", 0);
+		synth_file(&w->r, ESPY_EV_OPEN, w->ts, &c, "/root/.bash_history",
+			   NULL, 0, 0, 3);
+		synth_feed(w, 1);
+		EXPECT_EQ(alerts_before + 1, w->nalerts);
+		EXPECT_TRUE(synth_has_tech(&w->last_alert, "T1552.003"));
+		EXPECT_NE(NULL, strstr(w->last_alert.reasons[0], "chain grows"));
+		synth_spawn(w, &sh, &c, "/usr/bin/bash", "bash", 0);
+		synth_file(&w->r, ESPY_EV_OPEN, w->ts, &c,
+			   "/home/bob/.ssh/authorized_keys", NULL, O_WR | 02000,
+			   0, 3);
+		synth_feed(w, 1);
+		EXPECT_EQ(alerts_before + 2, w->nalerts);
+		EXPECT_TRUE(synth_has_tech(&w->last_alert, "T1098.004"));
+		EXPECT_NE(NULL, strstr(w->last_alert.reasons[0], "chain:"));
+		synth_file(&w->r, ESPY_EV_OPEN, w->ts, &c,
+			   "/root/.ssh/authorized_keys", NULL, O_WR | 02000, 0, 3);
+		synth_feed(w, 1);
+		EXPECT_EQ(alerts_before + 2, w->nalerts);
+		EXPECT_TRUE(synth_has_tech(&w->last, "T1098.004"));
+	}
 	synth_world_fini(w);
 }
 

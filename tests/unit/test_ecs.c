@@ -71,6 +71,24 @@ static struct espy_pipeline *mkpipe(struct lines *l, int snapshots)
 	return p;
 }
 
+FIXTURE(ecs) {
+	struct lines l;
+	struct espy_pipeline *p;
+};
+
+FIXTURE_SETUP(ecs)
+{
+	memset(&self->l, 0, sizeof(self->l));
+	self->p = mkpipe(&self->l, 0);
+	ASSERT_NE(NULL, self->p);
+}
+
+FIXTURE_TEARDOWN(ecs)
+{
+	espy_pipeline_fini(self->p);
+	free(self->l.buf);
+}
+
 static char s[4096];
 
 /* 0 when the raw JSON text at path is exactly want */
@@ -86,15 +104,14 @@ static int raw_is(const char *doc, const char *path, const char *want)
 
 #define STR(doc, path) (jc_get_str(doc, path, s, sizeof(s)) < 0 ? "<missing>" : s)
 
-TEST(exec_fields)
+TEST_F(ecs, exec_fields)
 {
-	struct lines l = { 0 };
-	struct espy_pipeline *p = mkpipe(&l, 0);
+	struct lines *l = &self->l;
+	struct espy_pipeline *p = self->p;
 	struct trec r;
 	char *d, parent_id[4096];
 	size_t len;
 
-	ASSERT_NE(NULL, p);
 	len = trec_exec(&r, ESPY_EV_EXEC, 100 * SEC + 5, 100, 1 * SEC, 1, 0,
 			"/bin/bash", "bash", 5, 1, "/root");
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
@@ -102,11 +119,11 @@ TEST(exec_fields)
 			"/usr/bin/ssh", "ssh\0-i\0key \"x\"\0host", 20, 4, "/home/u");
 	((struct espy_exec *)r.b)->tty_dev = (136 << 20) | 3;
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
-	ASSERT_EQ(2, l.n);
-	d = line(&l, 0);
+	ASSERT_EQ(2, l->n);
+	d = line(l, 0);
 	ASSERT_TRUE(jc_valid(d, strlen(d)));
 	snprintf(parent_id, sizeof(parent_id), "%s", STR(d, "process.entity_id"));
-	d = line(&l, 1);
+	d = line(l, 1);
 	ASSERT_TRUE(jc_valid(d, strlen(d))) TH_LOG("%s", d);
 	EXPECT_STREQ("2024-05-01T12:00:01.000000000Z", STR(d, "@timestamp"));
 	EXPECT_STREQ("event", STR(d, "event.kind"));
@@ -143,27 +160,24 @@ TEST(exec_fields)
 	EXPECT_EQ(1, jc_get_int(d, "espy.cgroup_id", -1));
 	EXPECT_FALSE(jc_has(d, "espy.auid"));	/* unset: (u32)-1 */
 	EXPECT_FALSE(jc_has(d, "espy.score"));	/* not scored */
-	espy_pipeline_fini(p);
-	free(l.buf);
 }
 
-TEST(hostile_path_and_truncation)
+TEST_F(ecs, hostile_path_and_truncation)
 {
 	static const char path[] = "/tmp/\"a\\b\n\x01\xff\xc3(.sh";
-	struct lines l = { 0 };
-	struct espy_pipeline *p = mkpipe(&l, 0);
+	struct lines *l = &self->l;
+	struct espy_pipeline *p = self->p;
 	struct trec r;
 	char *d;
 	size_t len;
 
-	ASSERT_NE(NULL, p);
 	len = trec_file(&r, ESPY_EV_OPEN, 100 * SEC, 300, 1, path,
 			sizeof(path) - 1, NULL, 0x241 /* O_WRONLY|O_CREAT|O_TRUNC */, 3);
 	((struct espy_file *)r.b)->hdr.flags = ESPY_F_TRUNC_PATH;
 	((struct espy_file *)r.b)->mode = 0644;
 	((struct espy_file *)r.b)->fflags = ESPY_FILE_CREATED;
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
-	d = line(&l, 0);
+	d = line(l, 0);
 	ASSERT_NE(NULL, d);
 	ASSERT_TRUE(jc_valid(d, strlen(d))) TH_LOG("%s", d);
 	EXPECT_STREQ("/tmp/\"a\\b\n\x01\xef\xbf\xbd\xef\xbf\xbd(.sh",
@@ -178,21 +192,18 @@ TEST(hostile_path_and_truncation)
 	EXPECT_STREQ("trunc_path", STR(d, "espy.flags[0]"));
 	EXPECT_EQ(0, raw_is(d, "espy.truncated", "true"));
 	EXPECT_EQ(3, jc_get_int(d, "espy.ret", -1));
-	espy_pipeline_fini(p);
-	free(l.buf);
 }
 
-TEST(network_fields)
+TEST_F(ecs, network_fields)
 {
-	struct lines l = { 0 };
-	struct espy_pipeline *p = mkpipe(&l, 0);
+	struct lines *l = &self->l;
+	struct espy_pipeline *p = self->p;
 	uint8_t dst[4] = { 10, 0, 0, 7 }, src[4] = { 10, 0, 0, 1 };
 	struct espy_net *n;
 	struct trec r;
 	char *d;
 	size_t len;
 
-	ASSERT_NE(NULL, p);
 	len = trec_net(&r, ESPY_EV_CONNECT, 100 * SEC, 400, 1, dst, 22, NULL, 0,
 		       -ECONNREFUSED);
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
@@ -209,10 +220,10 @@ TEST(network_fields)
 	len = trec_net(&r, ESPY_EV_CONNECT, 100 * SEC, 400, 1, dst, 22, NULL,
 		       33920, -ECONNREFUSED);	/* port picked, address not */
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
-	d = line(&l, 3);
+	d = line(l, 3);
 	EXPECT_EQ(33920, jc_get_int(d, "source.port", -1));
 	EXPECT_FALSE(jc_has(d, "source.ip"));
-	d = line(&l, 0);
+	d = line(l, 0);
 	ASSERT_TRUE(jc_valid(d, strlen(d)));
 	EXPECT_STREQ("connect", STR(d, "event.action"));
 	EXPECT_STREQ("failure", STR(d, "event.outcome"));
@@ -223,20 +234,18 @@ TEST(network_fields)
 	EXPECT_STREQ("ipv4", STR(d, "network.type"));
 	EXPECT_STREQ("egress", STR(d, "network.direction"));
 	EXPECT_STREQ("ECONNREFUSED", STR(d, "espy.error"));
-	d = line(&l, 1);
+	d = line(l, 1);
 	EXPECT_STREQ("tcp_close", STR(d, "event.action"));
 	EXPECT_STREQ("10.0.0.1", STR(d, "source.ip"));
 	EXPECT_EQ(40000, jc_get_int(d, "source.port", -1));
 	EXPECT_EQ(1000, jc_get_int(d, "source.bytes", -1));
 	EXPECT_EQ(24, jc_get_int(d, "destination.bytes", -1));
 	EXPECT_EQ(1024, jc_get_int(d, "network.bytes", -1));
-	d = line(&l, 2);
+	d = line(l, 2);
 	EXPECT_STREQ("accept", STR(d, "event.action"));
 	EXPECT_STREQ("10.0.0.7", STR(d, "source.ip"));	/* the peer */
 	EXPECT_EQ(22, jc_get_int(d, "destination.port", -1));
 	EXPECT_STREQ("ingress", STR(d, "network.direction"));
-	espy_pipeline_fini(p);
-	free(l.buf);
 }
 
 static struct espy_verdict verdict;
@@ -266,20 +275,19 @@ static int detect(void *ctx, struct espy_event *ev)
 	return 0;
 }
 
-TEST(verdict_fields)
+TEST_F(ecs, verdict_fields)
 {
-	struct lines l = { 0 };
-	struct espy_pipeline *p = mkpipe(&l, 0);
+	struct lines *l = &self->l;
+	struct espy_pipeline *p = self->p;
 	struct trec r;
 	char *d;
 	size_t len;
 
-	ASSERT_NE(NULL, p);
 	espy_pipeline_set_detect(p, detect, NULL);
 	len = trec_file(&r, ESPY_EV_OPEN, 100 * SEC, 500, 1, "/etc/shadow", 11,
 			NULL, 0, 3);
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
-	d = line(&l, 0);
+	d = line(l, 0);
 	ASSERT_TRUE(jc_valid(d, strlen(d))) TH_LOG("%s", d);
 	EXPECT_STREQ("alert", STR(d, "event.kind"));
 	EXPECT_STREQ("access", STR(d, "event.type[0]"));
@@ -299,8 +307,6 @@ TEST(verdict_fields)
 	EXPECT_STREQ("Credential Access", STR(d, "threat.tactic.name[0]"));
 	EXPECT_FALSE(jc_has(d, "threat.tactic.name[1]"));	/* once */
 	EXPECT_STREQ("TA0006", STR(d, "threat.tactic.id[0]"));
-	espy_pipeline_fini(p);
-	free(l.buf);
 }
 
 TEST(fork_exit_lost_and_snapshot)
@@ -452,10 +458,10 @@ TEST(rfc3339_matches_gmtime)
 }
 
 /* jq, when present, reads every line and finds the nested fields. */
-TEST(jq_reads_the_stream)
+TEST_F(ecs, jq_reads_the_stream)
 {
-	struct lines l = { 0 };
-	struct espy_pipeline *p = mkpipe(&l, 0);
+	struct lines *l = &self->l;
+	struct espy_pipeline *p = self->p;
 	char path[] = "/tmp/espy-ecs-XXXXXX", cmd[256], out[256];
 	struct trec r;
 	FILE *f;
@@ -463,14 +469,13 @@ TEST(jq_reads_the_stream)
 
 	if (system("command -v jq >/dev/null 2>&1") != 0)
 		SKIP(return, "jq is not installed");
-	ASSERT_NE(NULL, p);
 	espy_pipeline_feed(p, r.b, trec_exec(&r, ESPY_EV_EXEC, SEC, 7, 1, 1, 0,
 					     "/bin/\xff\"q", "a\0\x01", 3, 2, "/"));
 	espy_pipeline_feed(p, r.b, trec_file(&r, ESPY_EV_UNLINK, SEC, 7, 1,
 					     "/x\ny", 4, NULL, 0, 0));
 	fd = mkstemp(path);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(l.len, write(fd, l.buf, l.len));
+	ASSERT_EQ(l->len, write(fd, l->buf, l->len));
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "jq -c '[.process.pid, .event.action, "
 		 ".process.executable, .file.path]' %s", path);
@@ -482,8 +487,6 @@ TEST(jq_reads_the_stream)
 	EXPECT_STREQ("[7,\"unlink\",\"/bin/\xef\xbf\xbd\\\"q\",\"/x\\ny\"]\n", out);
 	EXPECT_EQ(0, pclose(f));
 	unlink(path);
-	espy_pipeline_fini(p);
-	free(l.buf);
 }
 
 TEST_HARNESS_MAIN

@@ -234,6 +234,23 @@ TEST_F(render, families_and_values)
 	}
 }
 
+/* What the tables cannot hold, and the server's failures, still show. */
+TEST_F(render, overflow_and_http_errors_counted)
+{
+	static char tech[ESPY_METRICS_MAX_TECH + 3][16];
+
+	for (int i = 0; i < ESPY_METRICS_MAX_TECH + 3; i++) {
+		snprintf(tech[i], sizeof(tech[i]), "T%04d", 1000 + i);
+		observe(&self->m, 90, ESPY_SEV_HIGH, 1, tech[i], 0);
+	}
+	self->m.http_errors = 5;
+	ASSERT_EQ(0, espy_metrics_render(&self->m, &self->p));
+	EXPECT_TRUE(has_line(self->p.buf, "espy_alerts_uncounted_total 3"));
+	EXPECT_TRUE(has_line(self->p.buf, "espy_metrics_http_errors_total 5"));
+	EXPECT_TRUE(has_line(self->p.buf,
+			     "espy_alerts_total{technique=\"T1000\",severity=\"high\"} 1"));
+}
+
 TEST_F(render, label_values_escaped)
 {
 	observe(&self->m, 90, ESPY_SEV_HIGH, 1, "T\"1\\0\n1", 0);

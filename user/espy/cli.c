@@ -3,10 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "config.h"
 #include "ctl_client.h"
+#include "jpath.h"
+
+#define REPLY_TIMEOUT_MS	5000
 
 const char *espy_cli_socket(const char *opt)
 {
@@ -60,4 +64,45 @@ int espy_cli_connect(const char *prog, const char *path)
 			strerror(-fd));
 	}
 	return -espy_cli_exit_code(fd);
+}
+
+int espy_cli_request(struct espy_lines *l, const char *prog, const char *sock,
+		     const char *cmd, size_t line_max, char **reply)
+{
+	struct json_object *r;
+	const char *why;
+	long n;
+	int fd, code;
+
+	fd = espy_cli_connect(prog, sock);
+	if (fd < 0)
+		return -fd;
+	espy_lines_init(l, fd, line_max);
+	n = espy_ctl_call(l, cmd, reply, REPLY_TIMEOUT_MS);
+	if (n < 0) {
+		fprintf(stderr, "%s: no answer from espyd: %s\n", prog,
+			strerror(-n));
+		espy_cli_hangup(l);
+		return espy_cli_exit_code(n);
+	}
+	if (!strncmp(*reply, "{\"ok\":true", 10))
+		return ESPY_EXIT_OK;
+	/* say espyd's own words when the reply is readable */
+	espy_jparse_object(*reply, n, &r);
+	why = espy_jpath_str(r, "error");
+	fprintf(stderr, "%s: espyd refused: %s\n", prog, why ? why : *reply);
+	code = why && strstr(why, "permission denied") ? ESPY_EXIT_DENIED :
+							  ESPY_EXIT_FAIL;
+	json_object_put(r);
+	espy_cli_hangup(l);
+	return code;
+}
+
+void espy_cli_hangup(struct espy_lines *l)
+{
+	int fd = l->fd;
+
+	espy_lines_fini(l);
+	if (fd >= 0)
+		close(fd);
 }

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <json-c/json.h>
 
 #include "cmds.h"
 #include "ctl_client.h"
+#include "jpath.h"
 
 static void usage(FILE *f)
 {
@@ -25,46 +25,31 @@ static void usage(FILE *f)
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 espyd answered, 1 failure, 2 usage error, 3 espyd not\n"
-"running, 4 permission denied.\n");
-}
-
-static struct json_object *get(struct json_object *o, const char *path)
-{
-	char part[64];
-	const char *p = path;
-
-	while (o && *p) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		struct json_object *next;
-
-		if (n >= sizeof(part) || !json_object_is_type(o, json_type_object))
-			return NULL;
-		memcpy(part, p, n);
-		part[n] = '\0';
-		if (!json_object_object_get_ex(o, part, &next))
-			return NULL;
-		o = next;
-		p += n + (dot ? 1 : 0);
-	}
-	return o;
+"running, 4 permission denied, 5 espyd went away before answering.\n");
 }
 
 static const char *s(struct json_object *o, const char *path)
 {
-	struct json_object *x = get(o, path);
+	struct json_object *x = espy_jpath(o, path);
 
 	return x ? json_object_get_string(x) : "?";
 }
 
 static long long i(struct json_object *o, const char *path)
 {
-	return json_object_get_int64(get(o, path));
+	return json_object_get_int64(espy_jpath(o, path));
 }
 
 static double d(struct json_object *o, const char *path)
 {
-	return json_object_get_double(get(o, path));
+	return json_object_get_double(espy_jpath(o, path));
+}
+
+static const char *nonempty(struct json_object *o, const char *path)
+{
+	const char *v = espy_jpath_str(o, path);
+
+	return v && *v ? v : NULL;
 }
 
 static void duration(char *buf, size_t len, long long secs)
@@ -81,7 +66,8 @@ static void duration(char *buf, size_t len, long long secs)
 
 static void print_status(struct json_object *st)
 {
-	struct json_object *hooks = get(st, "hooks.failed"), *x;
+	struct json_object *hooks = espy_jpath(st, "hooks.failed"), *x;
+	const char *v;
 	char up[64];
 
 	duration(up, sizeof(up), i(st, "uptime_s"));
@@ -98,9 +84,9 @@ static void print_status(struct json_object *st)
 		}
 	}
 	printf("mode:        %s", s(st, "mode"));
-	if ((x = get(st, "configured_mode")) && strcmp(json_object_get_string(x), s(st, "mode")))
+	if ((x = espy_jpath(st, "configured_mode")) && strcmp(json_object_get_string(x), s(st, "mode")))
 		printf(" (configured: %s)", json_object_get_string(x));
-	if ((x = get(st, "learning")) && json_object_get_boolean(x))
+	if ((x = espy_jpath(st, "learning")) && json_object_get_boolean(x))
 		printf(", learning the baseline: no alerts yet");
 	printf("\n");
 	printf("events:      %lld total, %.1f/s over the last %llds\n",
@@ -110,26 +96,26 @@ static void print_status(struct json_object *st)
 		printf("  (the kernel ring buffer overflowed: events were lost)");
 	printf("\n");
 	printf("malformed:   %lld records\n", i(st, "decode_errors"));
-	if ((x = get(st, "baseline.entries")))
+	if ((x = espy_jpath(st, "baseline.entries")))
 		printf("baseline:    %lld entries, %lld events learned\n",
 		       (long long)json_object_get_int64(x), i(st, "baseline.learned"));
 	else
 		printf("baseline:    not available in this espyd\n");
 	printf("processes:   %lld tracked\n", i(st, "processes"));
-	if ((x = get(st, "sessions")))
+	if ((x = espy_jpath(st, "sessions")))
 		printf("sessions:    %lld tracked, %lld alerts since start\n",
 		       (long long)json_object_get_int64(x), i(st, "alerts"));
 	printf("tail:        %lld clients, %lld cut off since start\n",
 	       i(st, "tail.clients"), i(st, "tail.cut_off"));
-	if ((x = get(st, "log.file")) && *json_object_get_string(x))
+	if ((v = nonempty(st, "log.file")))
 		printf("log:         %s (%lld written, %lld errors)\n",
-		       json_object_get_string(x), i(st, "log.written"), i(st, "log.errors"));
-	if ((x = get(st, "metrics")) && *json_object_get_string(x))
-		printf("metrics:     http://%s/metrics\n", json_object_get_string(x));
+		       v, i(st, "log.written"), i(st, "log.errors"));
+	if ((v = nonempty(st, "metrics")))
+		printf("metrics:     http://%s/metrics\n", v);
 	printf("config:      %s (%lld reloads, %lld failed)\n", s(st, "config.path"),
 	       i(st, "config.reloads"), i(st, "config.failed"));
-	if ((x = get(st, "config.last_error")) && *json_object_get_string(x))
-		printf("  last reload error: %s\n", json_object_get_string(x));
+	if ((v = nonempty(st, "config.last_error")))
+		printf("  last reload error: %s\n", v);
 }
 
 int cmd_status(int argc, char **argv)
@@ -144,8 +130,7 @@ int cmd_status(int argc, char **argv)
 	struct json_object *st;
 	const char *sock = NULL;
 	char *reply;
-	int c, fd, json = 0, rc = ESPY_EXIT_OK;
-	long n;
+	int c, json = 0, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
@@ -168,32 +153,19 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "espy status: unexpected argument '%s'\n", argv[optind]);
 		return ESPY_EXIT_USAGE;
 	}
-	fd = espy_cli_connect("espy status", espy_cli_socket(sock));
-	if (fd < 0)
-		return -fd;
-	espy_lines_init(&l, fd, 1 << 20);
-	n = espy_ctl_call(&l, "status", &reply, 5000);
-	if (n < 0) {
-		fprintf(stderr, "espy status: no answer from espyd: %s\n", strerror(-n));
-		rc = ESPY_EXIT_FAIL;
-		goto out;
-	}
-	st = json_tokener_parse(reply);
-	if (!st || !json_object_get_boolean(get(st, "ok"))) {
-		fprintf(stderr, "espy status: espyd: %s\n",
-			st && get(st, "error") ? s(st, "error") : reply);
-		rc = st && strstr(s(st, "error"), "permission denied") ?
-		     ESPY_EXIT_DENIED : ESPY_EXIT_FAIL;
-		json_object_put(st);
-		goto out;
-	}
-	if (json)
+	rc = espy_cli_request(&l, "espy status", espy_cli_socket(sock), "status",
+			      1 << 20, &reply);
+	if (rc)
+		return rc;
+	if (json) {
 		printf("%s\n", reply);
-	else
+	} else if (espy_jparse_object(reply, strlen(reply), &st)) {
+		fprintf(stderr, "espy status: espyd's answer is not a JSON object\n");
+		rc = ESPY_EXIT_FAIL;
+	} else {
 		print_status(st);
-	json_object_put(st);
-out:
-	espy_lines_fini(&l);
-	close(fd);
+		json_object_put(st);
+	}
+	espy_cli_hangup(&l);
 	return rc;
 }

@@ -99,35 +99,18 @@ static int emit(struct tail *t, char *line, size_t len, int filter_here)
 	return t->count && t->shown >= t->count;
 }
 
-static int reply_failed(const char *reply)
-{
-	return strncmp(reply, "{\"ok\":true", 10) != 0;
-}
-
 static int tail_live(struct tail *t, const char *sock)
 {
 	struct espy_lines l;
 	char text[600], cmd[640], *line;
 	long n;
-	int fd, rc;
+	int rc;
 
-	fd = espy_cli_connect("espy tail", sock);
-	if (fd < 0)
-		return -fd;
 	espy_filter_format(&t->filter, text, sizeof(text));
 	snprintf(cmd, sizeof(cmd), "subscribe%s%s", *text ? " " : "", text);
-	espy_lines_init(&l, fd, LINE_MAX_BYTES);
-	n = espy_ctl_call(&l, cmd, &line, 5000);
-	if (n < 0) {
-		fprintf(stderr, "espy tail: no answer from espyd: %s\n", strerror(-n));
-		rc = n == -EPIPE ? ESPY_EXIT_EOF : ESPY_EXIT_FAIL;
-		goto out;
-	}
-	if (reply_failed(line)) {
-		fprintf(stderr, "espy tail: espyd refused: %s\n", line);
-		rc = strstr(line, "permission denied") ? ESPY_EXIT_DENIED : ESPY_EXIT_FAIL;
-		goto out;
-	}
+	rc = espy_cli_request(&l, "espy tail", sock, cmd, LINE_MAX_BYTES, &line);
+	if (rc)
+		return rc;
 	for (;;) {
 		n = espy_lines_next(&l, &line, -1);
 		if (stop) {
@@ -137,18 +120,17 @@ static int tail_live(struct tail *t, const char *sock)
 		if (n == -EINTR)
 			continue;
 		if (n < 0) {
-			if (n == -EPIPE || n == -ECONNRESET) {
+			if (n == -EPIPE || n == -ECONNRESET)
 				fprintf(stderr, "espy tail: espyd ended the stream (it stopped, "
 					"or cut this client off for reading too slowly)\n");
-				rc = ESPY_EXIT_EOF;
-			} else {
+			else
 				fprintf(stderr, "espy tail: %s\n", strerror(-n));
-				rc = ESPY_EXIT_FAIL;
-			}
+			rc = espy_cli_exit_code(n);
 			break;
 		}
+		/* replies to our own commands are not events */
 		if (!strncmp(line, "{\"ok\":", 6)) {
-			if (reply_failed(line))
+			if (strncmp(line, "{\"ok\":true", 10))
 				fprintf(stderr, "espy tail: espyd: %s\n", line);
 			continue;
 		}
@@ -157,9 +139,7 @@ static int tail_live(struct tail *t, const char *sock)
 			break;
 		}
 	}
-out:
-	espy_lines_fini(&l);
-	close(fd);
+	espy_cli_hangup(&l);
 	return rc;
 }
 

@@ -16,6 +16,8 @@
 #ifndef ESPY_CMDS_H
 #define ESPY_CMDS_H
 
+#include <stddef.h>
+
 #define ESPY_EXIT_OK		0
 #define ESPY_EXIT_FAIL		1
 #define ESPY_EXIT_USAGE		2
@@ -39,5 +41,16 @@ const char *espy_cli_socket(const char *opt);
 int espy_cli_connect(const char *prog, const char *path);
 /* Exit code for a -errno from the control socket. */
 int espy_cli_exit_code(int err);
+
+struct espy_lines;
+/*
+ * Connect, send cmd and wait for espyd's reply (*reply points into l).
+ * Returns ESPY_EXIT_OK with the connection open in l (close it with
+ * espy_cli_hangup()), or the exit code to use, having said why on stderr
+ * and closed the connection.
+ */
+int espy_cli_request(struct espy_lines *l, const char *prog, const char *sock,
+		     const char *cmd, size_t line_max, char **reply);
+void espy_cli_hangup(struct espy_lines *l);
 
 #endif /* ESPY_CMDS_H */

@@ -52,6 +52,7 @@ struct espyd {
 	uint64_t ticks;				/* seconds of the drops timer */
 	uint64_t drain_errors;			/* failed reads from the source */
 	int drain_err;				/* last one, 0 after a good read */
+	int drops_err;				/* last failed drop-count read */
 	int hooks_attached, hooks_total;
 	int detach_fd;				/* detach.c: verdict pipe */
 	struct espy_config cfg;			/* in force (ops.c) */

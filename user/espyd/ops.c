@@ -70,22 +70,19 @@ int espyd_config_load(struct espyd *d)
 
 int espyd_config_overrides(struct espyd *d, struct espy_config *c)
 {
+	const struct { const char *opt, *key, *value; } ov[] = {
+		{ "--metrics", "metrics.listen", d->o.metrics },
+		{ "--mode", "detection.mode", d->o.mode },
+		{ "--state-dir", "daemon.state_dir", d->o.state_dir },
+	};
 	char err[256];
 
-	if (d->o.metrics &&
-	    espy_config_set(c, "metrics.listen", d->o.metrics, err, sizeof(err))) {
-		fprintf(stderr, "espyd: --metrics: %s\n", err);
-		return -EINVAL;
-	}
-	if (d->o.mode &&
-	    espy_config_set(c, "detection.mode", d->o.mode, err, sizeof(err))) {
-		fprintf(stderr, "espyd: --mode: %s\n", err);
-		return -EINVAL;
-	}
-	if (d->o.state_dir &&
-	    espy_config_set(c, "daemon.state_dir", d->o.state_dir, err, sizeof(err))) {
-		fprintf(stderr, "espyd: --state-dir: %s\n", err);
-		return -EINVAL;
+	for (size_t i = 0; i < sizeof(ov) / sizeof(ov[0]); i++) {
+		if (ov[i].value &&
+		    espy_config_set(c, ov[i].key, ov[i].value, err, sizeof(err))) {
+			fprintf(stderr, "espyd: %s: %s\n", ov[i].opt, err);
+			return -EINVAL;
+		}
 	}
 	if (!d->o.driver_set)
 		d->o.driver = c->driver;
@@ -110,22 +107,68 @@ static int want_stdout(const struct espyd *d, const struct espy_config *c)
 	return c->log_stdout;
 }
 
+/* An output and its pipeline sink come and go together. */
+static int file_start(struct espyd_ops *ops, struct espy_out_file **o,
+		      int *sink, const char *name, const char *path,
+		      const struct espy_out_level *lvl)
+{
+	int r = espy_out_file_open(o, path, lvl);
+
+	if (r)
+		return r;
+	r = espy_pipeline_add_sink(ops->d->pipe, name, espy_out_file_sink, *o);
+	if (r < 0) {
+		espy_out_file_close(*o);
+		*o = NULL;
+		return r;
+	}
+	*sink = r;
+	return 0;
+}
+
+static void file_stop(struct espyd_ops *ops, struct espy_out_file **o,
+		      int *sink)
+{
+	if (*sink >= 0)
+		espy_pipeline_del_sink(ops->d->pipe, *sink);
+	espy_out_file_close(*o);
+	*o = NULL;
+	*sink = -1;
+}
+
+static int syslog_start(struct espyd_ops *ops, const struct espy_config *c,
+			const struct espy_out_level *lvl)
+{
+	int r = espy_out_syslog_open(&ops->sys, c->syslog_target,
+				     c->syslog_facility, lvl);
+
+	if (r)
+		return r;
+	r = espy_pipeline_add_sink(ops->d->pipe, "syslog", espy_out_syslog_sink,
+				   ops->sys);
+	if (r < 0) {
+		espy_out_syslog_close(ops->sys);
+		ops->sys = NULL;
+		return r;
+	}
+	ops->sys_sink = r;
+	return 0;
+}
+
+static void syslog_stop(struct espyd_ops *ops)
+{
+	if (ops->sys_sink >= 0)
+		espy_pipeline_del_sink(ops->d->pipe, ops->sys_sink);
+	espy_out_syslog_close(ops->sys);
+	ops->sys = NULL;
+	ops->sys_sink = -1;
+}
+
 static void close_log(struct espyd_ops *ops)
 {
-	struct espyd *d = ops->d;
-
-	if (ops->sys_sink >= 0)
-		espy_pipeline_del_sink(d->pipe, ops->sys_sink);
-	if (ops->out_sink >= 0)
-		espy_pipeline_del_sink(d->pipe, ops->out_sink);
-	if (ops->log_sink >= 0)
-		espy_pipeline_del_sink(d->pipe, ops->log_sink);
-	ops->log_sink = ops->out_sink = ops->sys_sink = -1;
-	espy_out_syslog_close(ops->sys);
-	espy_out_file_close(ops->out);
-	espy_out_file_close(ops->log);
-	ops->sys = NULL;
-	ops->out = ops->log = NULL;
+	syslog_stop(ops);
+	file_stop(ops, &ops->out, &ops->out_sink);
+	file_stop(ops, &ops->log, &ops->log_sink);
 }
 
 /*
@@ -143,21 +186,11 @@ static int apply_outputs(struct espyd_ops *ops, const struct espy_config *c)
 	if (d->events)
 		espy_out_file_set_level(d->events, &ll);
 	if (!d->o.events && c->log_file[0]) {
-		if (ops->log) {
+		if (ops->log)
 			r = espy_out_file_reopen(ops->log, c->log_file);
-		} else {
-			r = espy_out_file_open(&ops->log, c->log_file, &ll);
-			if (!r) {
-				ops->log_sink = espy_pipeline_add_sink(d->pipe, "log",
-								       espy_out_file_sink, ops->log);
-				r = ops->log_sink < 0 ? ops->log_sink : 0;
-				if (r) {
-					espy_out_file_close(ops->log);
-					ops->log = NULL;
-					ops->log_sink = -1;
-				}
-			}
-		}
+		else
+			r = file_start(ops, &ops->log, &ops->log_sink, "log",
+				       c->log_file, &ll);
 		if (r) {
 			snprintf(ops->last_error, sizeof(ops->last_error),
 				 "cannot open the event log %.3000s: %s", c->log_file, strerror(-r));
@@ -165,38 +198,27 @@ static int apply_outputs(struct espyd_ops *ops, const struct espy_config *c)
 		}
 		espy_out_file_set_level(ops->log, &ll);
 	} else if (ops->log) {
-		espy_pipeline_del_sink(d->pipe, ops->log_sink);
-		espy_out_file_close(ops->log);
-		ops->log = NULL;
-		ops->log_sink = -1;
+		file_stop(ops, &ops->log, &ops->log_sink);
 	}
+	/* stdout and syslog are extras: without them espyd still runs */
 	if (want_stdout(d, c) && !ops->out) {
-		if (!espy_out_file_open(&ops->out, "-", &ll))
-			ops->out_sink = espy_pipeline_add_sink(d->pipe, "stdout",
-							       espy_out_file_sink, ops->out);
+		r = file_start(ops, &ops->out, &ops->out_sink, "stdout", "-", &ll);
+		if (r)
+			fprintf(stderr, "espyd: stdout output: %s (stdout off)\n",
+				strerror(-r));
 	} else if (!want_stdout(d, c) && ops->out) {
-		espy_pipeline_del_sink(d->pipe, ops->out_sink);
-		espy_out_file_close(ops->out);
-		ops->out = NULL;
-		ops->out_sink = -1;
+		file_stop(ops, &ops->out, &ops->out_sink);
 	}
 	if (ops->out)
 		espy_out_file_set_level(ops->out, &ll);
 	if (ops->sys && (!c->syslog_enabled || c->syslog_facility != d->cfg.syslog_facility ||
-			 strcmp(c->syslog_target, d->cfg.syslog_target))) {
-		espy_pipeline_del_sink(d->pipe, ops->sys_sink);
-		espy_out_syslog_close(ops->sys);
-		ops->sys = NULL;
-		ops->sys_sink = -1;
-	}
+			 strcmp(c->syslog_target, d->cfg.syslog_target)))
+		syslog_stop(ops);
 	if (c->syslog_enabled && !ops->sys) {
-		r = espy_out_syslog_open(&ops->sys, c->syslog_target, c->syslog_facility, &sl);
+		r = syslog_start(ops, c, &sl);
 		if (r)
-			fprintf(stderr, "espyd: reload: syslog %s: %s (syslog off)\n",
+			fprintf(stderr, "espyd: syslog %s: %s (syslog off)\n",
 				c->syslog_target, strerror(-r));
-		else
-			ops->sys_sink = espy_pipeline_add_sink(d->pipe, "syslog",
-							       espy_out_syslog_sink, ops->sys);
 	}
 	if (ops->sys)
 		espy_out_syslog_set_level(ops->sys, &sl);
@@ -236,6 +258,77 @@ static void rates(struct espyd_ops *ops, double *ev, double *dr, double *window)
 	*dr = (newest->drops - oldest->drops) / *window;
 }
 
+/* The metrics listener as host:port, [v6]:port for IPv6 */
+static void metrics_addr(const struct espyd_ops *ops, char *buf, size_t len)
+{
+	const char *host = ops->d->cfg.metrics.host;
+
+	snprintf(buf, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+		 espy_httpd_port(ops->httpd));
+}
+
+static void total_and_rate(struct espy_json *j, const char *k, uint64_t total,
+			   double rate)
+{
+	espy_json_key(j, k);
+	espy_json_obj_begin(j);
+	espy_json_kv_u64(j, "total", total);
+	espy_json_kv_double(j, "rate", rate, 1);
+	espy_json_obj_end(j);
+}
+
+static void status_hooks(struct espy_json *j, struct espyd *d)
+{
+	struct espy_hook_status hs[ESPYD_MAX_HOOKS];
+	int n = 0;
+
+	if (d->have_src && d->src.ops->hooks)
+		n = d->src.ops->hooks(d->src.priv, hs, ESPYD_MAX_HOOKS);
+	if (n > ESPYD_MAX_HOOKS)
+		n = ESPYD_MAX_HOOKS;
+	espy_json_key(j, "hooks");
+	espy_json_obj_begin(j);
+	espy_json_kv_u64(j, "attached", d->hooks_attached);
+	espy_json_kv_u64(j, "total", d->hooks_total);
+	espy_json_key(j, "failed");
+	espy_json_arr_begin(j);
+	for (int i = 0; i < n; i++) {
+		if (hs[i].attached)
+			continue;
+		espy_json_obj_begin(j);
+		espy_json_kv_cstr(j, "name", hs[i].name);
+		espy_json_kv_cstr(j, "error", strerror(-hs[i].err));
+		espy_json_obj_end(j);
+	}
+	espy_json_arr_end(j);
+	espy_json_obj_end(j);
+}
+
+static void status_detection(struct espy_json *j, struct espyd_ops *ops)
+{
+	struct espy_detect_stats ds;
+	uint64_t entries = 0;
+
+	if (!ops->det) {
+		/* no detection stage in this espyd: the configured mode only */
+		espy_json_kv_cstr(j, "mode", espy_conf_mode_name(ops->d->cfg.mode));
+		return;
+	}
+	espy_detect_stats(ops->det, &ds);
+	for (int i = 0; i < ESPY_BL_MAX_KINDS; i++)
+		entries += ds.baseline_entries[i];
+	espy_json_kv_cstr(j, "mode", espy_conf_mode_name(ds.mode));
+	espy_json_kv_cstr(j, "configured_mode", espy_conf_mode_name(ds.configured));
+	espy_json_kv_bool(j, "learning", ds.learning);
+	espy_json_key(j, "baseline");
+	espy_json_obj_begin(j);
+	espy_json_kv_u64(j, "entries", entries);
+	espy_json_kv_u64(j, "learned", ds.learned);
+	espy_json_obj_end(j);
+	espy_json_kv_u64(j, "sessions", ds.sessions);
+	espy_json_kv_u64(j, "alerts", ds.alerts);
+}
+
 static int cmd_status(void *ctx, const char *args, struct espy_json *j,
 		      char *err, size_t errlen)
 {
@@ -243,140 +336,49 @@ static int cmd_status(void *ctx, const char *args, struct espy_json *j,
 	struct espyd *d = ops->d;
 	const struct espy_pipeline_stats *st = espy_pipeline_stats(d->pipe);
 	const struct espy_ctl_stats *cs = espy_ctl_stats(ops->ctl);
-	struct espy_hook_status hs[ESPYD_MAX_HOOKS];
+	const struct espy_out_file *lf = ops->log ? ops->log : d->events;
+	const struct espy_out_stats *ls = lf ? espy_out_file_stats(lf) : NULL;
 	struct espy_proctab_stats pt;
 	double evr, drr, win;
-	int n = 0;
+	char addr[96] = "";
 
 	if (*args) {
 		snprintf(err, errlen, "status takes no arguments");
 		return -EINVAL;
 	}
-	espy_json_key(j, "version");
-	espy_json_cstring(j, ESPY_VERSION);
-	espy_json_key(j, "pid");
-	espy_json_u64(j, getpid());
-	espy_json_key(j, "uptime_s");
-	espy_json_u64(j, (uint64_t)(mono_s() - ops->started));
-	espy_json_key(j, "driver");
-	espy_json_cstring(j, d->have_src ? d->src.ops->name : "none");
-	if (d->have_src && d->src.ops->hooks)
-		n = d->src.ops->hooks(d->src.priv, hs, ESPYD_MAX_HOOKS);
-	if (n > ESPYD_MAX_HOOKS)
-		n = ESPYD_MAX_HOOKS;
-	espy_json_key(j, "hooks");
-	espy_json_obj_begin(j);
-	espy_json_key(j, "attached");
-	espy_json_u64(j, d->hooks_attached);
-	espy_json_key(j, "total");
-	espy_json_u64(j, d->hooks_total);
-	espy_json_key(j, "failed");
-	espy_json_arr_begin(j);
-	for (int i = 0; i < n; i++) {
-		if (hs[i].attached)
-			continue;
-		espy_json_obj_begin(j);
-		espy_json_key(j, "name");
-		espy_json_cstring(j, hs[i].name);
-		espy_json_key(j, "error");
-		espy_json_cstring(j, strerror(-hs[i].err));
-		espy_json_obj_end(j);
-	}
-	espy_json_arr_end(j);
-	espy_json_obj_end(j);
-	if (ops->det) {
-		struct espy_detect_stats ds;
-		uint64_t entries = 0;
-
-		espy_detect_stats(ops->det, &ds);
-		for (int i = 0; i < ESPY_BL_MAX_KINDS; i++)
-			entries += ds.baseline_entries[i];
-		espy_json_key(j, "mode");
-		espy_json_cstring(j, espy_conf_mode_name(ds.mode));
-		espy_json_key(j, "configured_mode");
-		espy_json_cstring(j, espy_conf_mode_name(ds.configured));
-		espy_json_key(j, "learning");
-		espy_json_bool(j, ds.learning);
-		espy_json_key(j, "baseline");
-		espy_json_obj_begin(j);
-		espy_json_key(j, "entries");
-		espy_json_u64(j, entries);
-		espy_json_key(j, "learned");
-		espy_json_u64(j, ds.learned);
-		espy_json_obj_end(j);
-		espy_json_key(j, "sessions");
-		espy_json_u64(j, ds.sessions);
-		espy_json_key(j, "alerts");
-		espy_json_u64(j, ds.alerts);
-	} else {
-		/* no detection stage in this espyd: the configured mode only */
-		espy_json_key(j, "mode");
-		espy_json_cstring(j, espy_conf_mode_name(d->cfg.mode));
-	}
+	espy_json_kv_cstr(j, "version", ESPY_VERSION);
+	espy_json_kv_u64(j, "pid", getpid());
+	espy_json_kv_u64(j, "uptime_s", (uint64_t)(mono_s() - ops->started));
+	espy_json_kv_cstr(j, "driver", d->have_src ? d->src.ops->name : "none");
+	status_hooks(j, d);
+	status_detection(j, ops);
 	rates(ops, &evr, &drr, &win);
-	espy_json_key(j, "rate_window_s");
-	espy_json_u64(j, (uint64_t)(win + 0.5));
-	espy_json_key(j, "events");
-	espy_json_obj_begin(j);
-	espy_json_key(j, "total");
-	espy_json_u64(j, st->events);
-	espy_json_key(j, "rate");
-	espy_json_double(j, evr, 1);
-	espy_json_obj_end(j);
-	espy_json_key(j, "drops");
-	espy_json_obj_begin(j);
-	espy_json_key(j, "total");
-	espy_json_u64(j, d->drops_total);
-	espy_json_key(j, "rate");
-	espy_json_double(j, drr, 1);
-	espy_json_obj_end(j);
-	espy_json_key(j, "decode_errors");
-	espy_json_u64(j, st->decode_errors);
+	espy_json_kv_u64(j, "rate_window_s", (uint64_t)(win + 0.5));
+	total_and_rate(j, "events", st->events, evr);
+	total_and_rate(j, "drops", d->drops_total, drr);
+	espy_json_kv_u64(j, "decode_errors", st->decode_errors);
 	espy_proctab_stats(espy_pipeline_procs(d->pipe), &pt);
-	espy_json_key(j, "processes");
-	espy_json_u64(j, pt.entries);
+	espy_json_kv_u64(j, "processes", pt.entries);
 	espy_json_key(j, "tail");
 	espy_json_obj_begin(j);
-	espy_json_key(j, "clients");
-	espy_json_u64(j, cs->subscribers);
-	espy_json_key(j, "cut_off");
-	espy_json_u64(j, cs->cut_off);
+	espy_json_kv_u64(j, "clients", cs->subscribers);
+	espy_json_kv_u64(j, "cut_off", cs->cut_off);
 	espy_json_obj_end(j);
 	espy_json_key(j, "log");
 	espy_json_obj_begin(j);
-	{
-		const struct espy_out_file *lf = ops->log ? ops->log : d->events;
-		const struct espy_out_stats *ls = lf ? espy_out_file_stats(lf) : NULL;
-
-		espy_json_key(j, "file");
-		espy_json_cstring(j, lf ? espy_out_file_path(lf) : "");
-		espy_json_key(j, "written");
-		espy_json_u64(j, ls ? ls->written : 0);
-		espy_json_key(j, "errors");
-		espy_json_u64(j, ls ? ls->errors : 0);
-	}
+	espy_json_kv_cstr(j, "file", lf ? espy_out_file_path(lf) : "");
+	espy_json_kv_u64(j, "written", ls ? ls->written : 0);
+	espy_json_kv_u64(j, "errors", ls ? ls->errors : 0);
 	espy_json_obj_end(j);
-	espy_json_key(j, "metrics");
-	if (ops->httpd) {
-		char addr[96];
-
-		snprintf(addr, sizeof(addr), strchr(d->cfg.metrics.host, ':') ?
-			 "[%s]:%u" : "%s:%u", d->cfg.metrics.host,
-			 espy_httpd_port(ops->httpd));
-		espy_json_cstring(j, addr);
-	} else {
-		espy_json_cstring(j, "");
-	}
+	if (ops->httpd)
+		metrics_addr(ops, addr, sizeof(addr));
+	espy_json_kv_cstr(j, "metrics", addr);
 	espy_json_key(j, "config");
 	espy_json_obj_begin(j);
-	espy_json_key(j, "path");
-	espy_json_cstring(j, d->o.config);
-	espy_json_key(j, "reloads");
-	espy_json_u64(j, ops->m.reloads_ok + ops->m.reloads_failed);
-	espy_json_key(j, "failed");
-	espy_json_u64(j, ops->m.reloads_failed);
-	espy_json_key(j, "last_error");
-	espy_json_cstring(j, ops->last_error);
+	espy_json_kv_cstr(j, "path", d->o.config);
+	espy_json_kv_u64(j, "reloads", ops->m.reloads_ok + ops->m.reloads_failed);
+	espy_json_kv_u64(j, "failed", ops->m.reloads_failed);
+	espy_json_kv_cstr(j, "last_error", ops->last_error);
 	espy_json_obj_end(j);
 	return 0;
 }
@@ -407,8 +409,11 @@ static void on_ctl(struct espy_loop *l, int fd, uint32_t events, void *ctx)
 static int render(void *ctx, struct espy_prom *p)
 {
 	struct espyd_ops *ops = ctx;
+	const struct espy_httpd_stats *hs = espy_httpd_stats(ops->httpd);
 
-	ops->m.scrapes = espy_httpd_stats(ops->httpd)->scrapes + 1;
+	/* this scrape is served only after the text is made: count it now */
+	ops->m.scrapes = hs->scrapes + 1;
+	ops->m.http_errors = hs->errors;
 	return espy_metrics_render(&ops->m, p);
 }
 
@@ -522,33 +527,44 @@ static int start_ctl(struct espyd_ops *ops)
 			strerror(-r), r == -EADDRINUSE ? " (is another espyd running?)" : "");
 		return r;
 	}
-	espy_ctl_register(ops->ctl, "status", "driver, hooks, mode, rates, baseline, uptime",
-			  cmd_status, ops);
-	espy_ctl_register(ops->ctl, "reload", "reload the configuration (as SIGHUP)",
-			  cmd_reload, ops);
-	r = espy_loop_add(&d->loop, espy_ctl_fd(ops->ctl), EPOLLIN, on_ctl, ops->ctl);
+	r = espy_ctl_register(ops->ctl, "status",
+			      "driver, hooks, mode, rates, baseline, uptime",
+			      cmd_status, ops);
+	if (!r)
+		r = espy_ctl_register(ops->ctl, "reload",
+				      "reload the configuration (as SIGHUP)",
+				      cmd_reload, ops);
+	if (!r)
+		r = espy_loop_add(&d->loop, espy_ctl_fd(ops->ctl), EPOLLIN,
+				  on_ctl, ops->ctl);
+	if (!r) {
+		ops->ctl_sink = espy_pipeline_add_sink(d->pipe, "tail",
+						       espy_ctl_sink, ops->ctl);
+		r = ops->ctl_sink < 0 ? ops->ctl_sink : 0;
+	}
 	if (r)
-		return r;
-	ops->ctl_sink = espy_pipeline_add_sink(d->pipe, "tail", espy_ctl_sink, ops->ctl);
-	return ops->ctl_sink < 0 ? ops->ctl_sink : 0;
+		fprintf(stderr, "espyd: control socket %s: cannot serve it: %s\n",
+			d->cfg.ctl_socket, strerror(-r));
+	return r;
 }
 
 static int start_metrics(struct espyd_ops *ops)
 {
 	struct espyd *d = ops->d;
+	char addr[96];
 	int r;
 
 	ops->m.pipeline = d->pipe;
 	ops->m.source = d->have_src ? &d->src : NULL;
 	ops->m.driver = d->have_src ? d->src.ops->name : NULL;
 	ops->m.ctl = ops->ctl;
-	ops->m.log_file = ops->log ? ops->log : d->events;
-	ops->m.log_stdout = ops->out;
-	ops->m.log_syslog = ops->sys;
+	/* the outputs: apply_outputs() keeps them current */
 	ops->metrics_sink = espy_pipeline_add_sink(d->pipe, "metrics",
 						   espy_metrics_sink, &ops->m);
-	if (ops->metrics_sink < 0)
+	if (ops->metrics_sink < 0) {
+		fprintf(stderr, "espyd: metrics: %s\n", strerror(-ops->metrics_sink));
 		return ops->metrics_sink;
+	}
 	if (!d->cfg.metrics.enabled)
 		return 0;
 	r = espy_httpd_open(&ops->httpd, &d->cfg.metrics, render, ops);
@@ -557,9 +573,8 @@ static int start_metrics(struct espyd_ops *ops)
 			d->cfg.metrics.port, strerror(-r));
 		return r;
 	}
-	fprintf(stderr, "espyd: metrics at http://%s%s%s:%u/metrics\n",
-		strchr(d->cfg.metrics.host, ':') ? "[" : "", d->cfg.metrics.host,
-		strchr(d->cfg.metrics.host, ':') ? "]" : "", espy_httpd_port(ops->httpd));
+	metrics_addr(ops, addr, sizeof(addr));
+	fprintf(stderr, "espyd: metrics at http://%s/metrics\n", addr);
 	return espy_loop_add(&d->loop, espy_httpd_fd(ops->httpd), EPOLLIN, on_http,
 			     ops->httpd);
 }
@@ -591,9 +606,14 @@ int espyd_ops_start(struct espyd *d)
 		return r;
 	sample_rates(ops);
 	r = espy_loop_add_timer(&d->loop, 1000000000ULL, 1000000000ULL, on_tick, ops);
-	if (r < 0)
+	if (r >= 0)
+		r = espy_loop_on_reload(&d->loop, on_reload, ops);
+	if (r < 0) {
+		fprintf(stderr, "espyd: cannot schedule rates and reloads: %s\n",
+			strerror(-r));
 		return r;
-	return espy_loop_on_reload(&d->loop, on_reload, ops);
+	}
+	return 0;
 }
 
 void espyd_ops_stop(struct espyd *d)

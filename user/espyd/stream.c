@@ -30,8 +30,15 @@ static void poll_drops(struct espyd *d)
 	if (!d->src.ops->drops)
 		return;
 	err = d->src.ops->drops(d->src.priv, cur);
-	if (err < 0)
+	if (err < 0) {
+		/* said once per new error, like a failed drain */
+		if (err != d->drops_err)
+			fprintf(stderr, "espyd: %s: reading the drop counters "
+				"failed: %s\n", d->src.ops->name, strerror(-err));
+		d->drops_err = err;
 		return;
+	}
+	d->drops_err = 0;
 	sum = espy_drops_delta(d->drops_seen, cur, delta);
 	if (!sum)
 		return;
@@ -61,8 +68,7 @@ void espyd_stream_drain(struct espyd *d)
 	} else {
 		d->drain_err = 0;
 	}
-	if (d->events)
-		espy_out_file_flush(d->events);
+	espy_out_file_flush(d->events);
 	espyd_ops_flush(d);
 }
 
@@ -106,8 +112,7 @@ static void on_drops_timer(struct espy_loop *l, uint64_t exp, void *ctx)
 	if (++d->ticks % 60 == 0)
 		check_clock(d);
 	poll_drops(d);
-	if (d->events)
-		espy_out_file_flush(d->events);
+	espy_out_file_flush(d->events);
 }
 
 /* SIGHUP: logrotate moved the event log away */
@@ -133,8 +138,7 @@ static void on_stop(struct espy_loop *l, void *ctx)
 
 	espyd_stream_drain(d);
 	poll_drops(d);
-	if (d->events)
-		espy_out_file_flush(d->events);
+	espy_out_file_flush(d->events);
 }
 
 int espyd_stream_start(struct espyd *d)

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <ini.h>
 
 #include "config.h"
@@ -214,23 +216,38 @@ int espy_conf_parse_listen(const char *s, struct espy_listen *out)
 	return 0;
 }
 
+int espy_listen_sockaddr(const struct espy_listen *l,
+			 struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(l->host, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(l->port);
+		if (inet_pton(AF_INET6, l->host, &s6->sin6_addr) != 1)
+			return -EINVAL;
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(l->port);
+	if (inet_pton(AF_INET, l->host, &s4->sin_addr) != 1)
+		return -EINVAL;
+	return sizeof(*s4);
+}
+
 static int check_syslog_target(const char *s)
 {
 	struct espy_listen l;
-	char hostport[128];
 
 	if (*s == '/')
 		return 0;
 	if (!strncmp(s, "unix:", 5))
 		return s[5] == '/' ? 0 : -EINVAL;
-	if (!strncmp(s, "udp:", 4)) {
-		/* udp:HOST:PORT, HOST numeric (no resolver in the daemon) */
-		if (strlen(s + 4) >= sizeof(hostport))
-			return -EINVAL;
-		strcpy(hostport, s + 4);
-		return espy_conf_parse_listen(hostport, &l) || !l.enabled ?
-			-EINVAL : 0;
-	}
+	/* udp:HOST:PORT, HOST numeric (no resolver in the daemon) */
+	if (!strncmp(s, "udp:", 4))
+		return espy_conf_parse_listen(s + 4, &l) || !l.enabled ? -EINVAL : 0;
 	return -EINVAL;
 }
 

@@ -93,6 +93,10 @@ const char *espy_config_key_name(int i, char *buf, size_t len);
 
 /* Parsers shared with the CLI and the outputs. */
 int espy_conf_parse_listen(const char *s, struct espy_listen *out);
+struct sockaddr_storage;
+/* l (a numeric address) as a socket address: its length, or -EINVAL. */
+int espy_listen_sockaddr(const struct espy_listen *l,
+			 struct sockaddr_storage *ss);
 int espy_conf_parse_severity(const char *s);		/* enum espy_severity or -EINVAL */
 const char *espy_conf_severity_name(int sev);
 int espy_conf_parse_facility(const char *s);		/* 0..23 or -EINVAL */

@@ -78,9 +78,8 @@ static int clear_stale(const char *path)
 	struct stat st;
 	int fd, r;
 
-	if (lstat(path, &st)) {
+	if (lstat(path, &st))
 		return errno == ENOENT ? 0 : -errno;
-	}
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -205,6 +204,14 @@ int espy_ctl_register(struct espy_ctl *c, const char *verb, const char *help,
 
 /* ---- clients ----------------------------------------------------------- */
 
+static void unsubscribe(struct espy_ctl *c, struct client *cl)
+{
+	if (!cl->subscribed)
+		return;
+	cl->subscribed = 0;
+	c->st.subscribers--;
+}
+
 static void client_kill(struct espy_ctl *c, struct client *cl)
 {
 	if (cl->dead)
@@ -212,8 +219,7 @@ static void client_kill(struct espy_ctl *c, struct client *cl)
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	cl->dead = 1;
-	if (cl->subscribed)
-		c->st.subscribers--;
+	unsubscribe(c, cl);
 	c->st.clients--;
 	/* unlink from the live list; freed later so that pointers held by
 	 * the current epoll batch stay valid */
@@ -248,17 +254,19 @@ static void update_interest(struct espy_ctl *c, struct client *cl)
 		cl->want_out = want_out;
 }
 
-/* Non-blocking write of what is queued; errors are left to client_flush. */
-static void flush_now(struct client *cl)
+/* Hand the socket what it takes now: 0 when all went or it is full,
+ * -errno when the peer is gone. */
+static int send_queued(struct client *cl)
 {
 	while (cl->len > cl->off) {
 		ssize_t w = send(cl->fd, cl->out + cl->off, cl->len - cl->off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
-		if (w <= 0)
-			return;
+		if (w < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		cl->off += w;
 	}
+	return 0;
 }
 
 /*
@@ -274,8 +282,9 @@ static int client_queue(struct espy_ctl *c, struct client *cl, const char *s,
 		return -EPIPE;
 	if (pending + n > c->client_buffer && pending) {
 		/* a burst (one drain of the ring buffer) may outrun the loop's
-		 * next EPOLLOUT: hand the socket what it takes now first */
-		flush_now(cl);
+		 * next EPOLLOUT: hand the socket what it takes now first; a
+		 * dead peer is found by client_flush() */
+		send_queued(cl);
 		pending = cl->len - cl->off;
 	}
 	if (pending + n > c->client_buffer) {
@@ -315,17 +324,9 @@ static int client_queue(struct espy_ctl *c, struct client *cl, const char *s,
 
 static void client_flush(struct espy_ctl *c, struct client *cl)
 {
-	while (cl->len > cl->off) {
-		ssize_t w = send(cl->fd, cl->out + cl->off, cl->len - cl->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			client_kill(c, cl);
-			return;
-		}
-		cl->off += w;
+	if (send_queued(cl)) {
+		client_kill(c, cl);
+		return;
 	}
 	if (cl->off == cl->len) {
 		cl->off = cl->len = 0;
@@ -345,10 +346,8 @@ static void reply_begin(struct espy_ctl *c, int ok, const char *verb)
 {
 	espy_json_reset(&c->j);
 	espy_json_obj_begin(&c->j);
-	espy_json_key(&c->j, "ok");
-	espy_json_bool(&c->j, ok);
-	espy_json_key(&c->j, "cmd");
-	espy_json_cstring(&c->j, verb);
+	espy_json_kv_bool(&c->j, "ok", ok);
+	espy_json_kv_cstr(&c->j, "cmd", verb);
 }
 
 static void reply_send(struct espy_ctl *c, struct client *cl)
@@ -378,8 +377,7 @@ static void reply_error(struct espy_ctl *c, struct client *cl, const char *verb,
 	va_end(ap);
 	c->st.bad_commands++;
 	reply_begin(c, 0, verb);
-	espy_json_key(&c->j, "error");
-	espy_json_cstring(&c->j, msg);
+	espy_json_kv_cstr(&c->j, "error", msg);
 	reply_send(c, cl);
 	if (cl->dead)
 		return;
@@ -388,8 +386,7 @@ static void reply_error(struct espy_ctl *c, struct client *cl, const char *verb,
 		ctl_log("client pid %d uid %u dropped after %d bad commands",
 			(int)cl->pid, (unsigned int)cl->uid, cl->nerrors);
 		reply_begin(c, 0, NULL);
-		espy_json_key(&c->j, "error");
-		espy_json_cstring(&c->j, "too many bad commands, closing");
+		espy_json_kv_cstr(&c->j, "error", "too many bad commands, closing");
 		reply_send(c, cl);
 		cl->close_after_flush = 1;
 		cl->eof = 1;
@@ -413,14 +410,11 @@ static void cmd_help(struct espy_ctl *c, struct client *cl)
 	reply_begin(c, 1, "help");
 	espy_json_key(&c->j, "commands");
 	espy_json_obj_begin(&c->j);
-	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
-		espy_json_key(&c->j, builtin[i].v);
-		espy_json_cstring(&c->j, builtin[i].h);
-	}
-	for (int i = 0; i < c->ncmds; i++) {
-		espy_json_key(&c->j, c->cmds[i].verb);
-		espy_json_cstring(&c->j, c->cmds[i].help ? c->cmds[i].help : "");
-	}
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		espy_json_kv_cstr(&c->j, builtin[i].v, builtin[i].h);
+	for (int i = 0; i < c->ncmds; i++)
+		espy_json_kv_cstr(&c->j, c->cmds[i].verb,
+				  c->cmds[i].help ? c->cmds[i].help : "");
 	espy_json_obj_end(&c->j);
 	reply_send(c, cl);
 }
@@ -441,8 +435,7 @@ static void cmd_subscribe(struct espy_ctl *c, struct client *cl, const char *arg
 	}
 	espy_filter_format(&f, text, sizeof(text));
 	reply_begin(c, 1, "subscribe");
-	espy_json_key(&c->j, "filter");
-	espy_json_cstring(&c->j, text);
+	espy_json_kv_cstr(&c->j, "filter", text);
 	reply_send(c, cl);
 }
 
@@ -500,10 +493,7 @@ static void handle_line(struct espy_ctl *c, struct client *cl, char *line,
 	} else if (!strcmp(verb, "subscribe")) {
 		cmd_subscribe(c, cl, args);
 	} else if (!strcmp(verb, "unsubscribe")) {
-		if (cl->subscribed) {
-			cl->subscribed = 0;
-			c->st.subscribers--;
-		}
+		unsubscribe(c, cl);
 		reply_begin(c, 1, verb);
 		reply_send(c, cl);
 	} else if (!strcmp(verb, "quit")) {
@@ -511,10 +501,7 @@ static void handle_line(struct espy_ctl *c, struct client *cl, char *line,
 		reply_send(c, cl);
 		if (!cl->dead) {
 			cl->close_after_flush = 1;
-			if (cl->subscribed) {
-				cl->subscribed = 0;
-				c->st.subscribers--;
-			}
+			unsubscribe(c, cl);
 		}
 	} else {
 		int i;
@@ -650,7 +637,7 @@ static void accept_clients(struct espy_ctl *c)
 {
 	for (int rounds = 0; rounds < 64; rounds++) {
 		struct epoll_event ev = { .events = EPOLLIN };
-		struct ucred cr;
+		struct ucred cr = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 		socklen_t crlen = sizeof(cr);
 		struct client *cl;
 		int fd;
@@ -676,6 +663,8 @@ static void accept_clients(struct espy_ctl *c)
 		}
 		cl = calloc(1, sizeof(*cl));
 		if (!cl) {
+			ctl_log("connection from pid %d refused: out of memory",
+				(int)cr.pid);
 			refuse(fd, "out of memory");
 			continue;
 		}
@@ -685,6 +674,8 @@ static void accept_clients(struct espy_ctl *c)
 		espy_filter_init(&cl->filter);
 		ev.data.ptr = cl;
 		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			ctl_log("connection from pid %d refused: epoll: %s",
+				(int)cr.pid, strerror(errno));
 			free(cl);
 			refuse(fd, "internal error");
 			continue;

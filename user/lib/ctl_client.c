@@ -91,11 +91,8 @@ long espy_lines_next(struct espy_lines *l, char **line, int timeout_ms)
 		if (timeout_ms >= 0 && wait <= 0)
 			return -ETIMEDOUT;
 		r = poll(&p, 1, wait);
-		if (r < 0) {
-			if (errno == EINTR)
-				return -EINTR;
-			return -errno;
-		}
+		if (r < 0)
+			return -errno;	/* -EINTR too: the caller may be stopping */
 		if (r == 0)
 			return -ETIMEDOUT;
 		r = read(l->fd, l->buf + l->len, l->cap - l->len);

@@ -398,7 +398,7 @@ static void score_techs(struct espy_detect *d, struct espy_evstate *es,
 		es->tobs[i][0] = o1;
 		es->tobs[i][1] = o2;
 		es->tcount[i] = fmax(o1.count, o2.count);
-		f = espy_tech_factor(es->tcount[i], mat, &es->fam[i]);
+		f = espy_tech_factor(es->tcount[i], mat, NULL);
 		es->ts[i] = fmin(100.0, es->hits.h[i].weight * f);
 		d->st.hits_by_tech[t]++;
 	}
@@ -463,7 +463,7 @@ static void on_exec(struct espy_detect *d, struct espy_event *ev,
 		path = ev->script.p;
 		len = ev->script.len;
 	}
-	dp->flags &= ~(ESPY_DP_SSH_ODD_KEY | ESPY_DP_XFER_TOOL);
+	dp->flags &= ~ESPY_DP_SSH_ODD_KEY;
 	if (len) {
 		const struct espy_tool *t;
 		const char *b;
@@ -612,19 +612,22 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	    (s->flags & ESPY_S_REMOTE)) {
 		enum espy_dst_class pc = espy_dst_classify(s->peer_family,
 							   s->peer);
+		/* opened from a session that scores as suspicious: a form of
+		 * its own, never learned from the routine's linked logins */
+		int watched = s->hop_from && s->inherited >= d->cfg.suspicious;
 		char addr[64];
 
 		espy_addr_str(s->peer_family, s->peer, addr, sizeof(addr));
+		/* a routine login alone stays below a chain's tactic
+		 * threshold; one opened from a watched session not */
 		if (pc == ESPY_DST_PRIVATE || pc == ESPY_DST_LINKLOCAL ||
-		    pc == ESPY_DST_PUBLIC || s->hop_from)
-			/* a routine login alone stays below a chain's tactic
-			 * threshold; one opened from a watched session not */
+		    pc == ESPY_DST_PUBLIC || watched)
 			espy_hits_addv(&es.hits, ESPY_T_SSH_LATERAL,
-				       s->hop_from ? ESPY_V_HOP : ESPY_V_PLAIN,
-				       s->hop_from ? 35 : 15,
-				      "login session from %s%s", addr,
-				      s->hop_from ? ", opened by a watched session"
-						  : "");
+				       watched ? ESPY_V_HOP : ESPY_V_PLAIN,
+				       watched ? 35 : 15,
+				       "login session from %s%s", addr,
+				       watched ? ", opened by a watched session"
+					       : "");
 	}
 	collect_features(d, &es);
 
@@ -676,21 +679,31 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	fin = espy_round1(fmin(100.0, fin));
 
 	if (!d->learning && s) {
+		int ready = (int)espy_popcount(chain) >= d->cfg.chain_min &&
+			    S >= d->cfg.alert_score;
+		uint64_t tbit = top >= 0 ? 1ULL << es.hits.h[top].tech : 0;
+
 		newta = chain & ~s->alerted_mask;
-		if ((int)espy_popcount(chain) >= d->cfg.chain_min &&
-		    S >= d->cfg.alert_score && newta &&
+		if (ready && newta &&
 		    (es.hits.n || (es.created && s->hop_from))) {
-			alert_kind = 1;
+			alert_kind = ESPY_ALERT_CHAIN;
 			s->alerted_mask |= chain;
-		} else if (fin >= d->cfg.critical_event && top >= 0 &&
-			   !(s->tech_alerted & (1ULL << es.hits.h[top].tech))) {
-			alert_kind = 2;
-			s->tech_alerted |= 1ULL << es.hits.h[top].tech;
+		} else if (fin >= d->cfg.critical_event && tbit &&
+			   !(s->tech_alerted & tbit)) {
+			alert_kind = ESPY_ALERT_CRITICAL;
+		} else if (ready && tbit && !(s->tech_alerted & tbit) &&
+			   es.ts[top] >= d->cfg.tactic_min &&
+			   fin >= d->cfg.alert_score) {
+			/* a new technique joins a chain already alerting */
+			alert_kind = ESPY_ALERT_GROWS;
 		}
-		if (alert_kind)
+		if (alert_kind) {
 			s->nalerts++;
+			for (i = 0; i < es.hits.n; i++)
+				s->tech_alerted |= 1ULL << es.hits.h[i].tech;
+		}
 	} else if (!d->learning && !s && fin >= d->cfg.critical_event) {
-		alert_kind = 2;
+		alert_kind = ESPY_ALERT_CRITICAL;
 	}
 
 	/* teach the baseline: slowly, and never from what looks bad */

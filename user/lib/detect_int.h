@@ -22,8 +22,7 @@
 
 #define ESPY_DP_SSH_ODD_KEY	(1U << 0)	/* ssh -i KEY from a writable dir */
 #define ESPY_DP_HAS_PEER	(1U << 1)	/* peer below is valid */
-#define ESPY_DP_XFER_TOOL	(1U << 2)	/* runs a file a transfer tool wrote */
-#define ESPY_DP_PROG_KNOWN	(1U << 3)	/* prog computed from an exe */
+#define ESPY_DP_PROG_KNOWN	(1U << 2)	/* prog computed from an exe */
 
 /* The remote end a process serves (from an accept), inherited by children. */
 struct espy_peer {
@@ -249,13 +248,11 @@ struct espy_evstate {
 	struct espy_dctx c;
 	struct espy_hits hits;
 	double ts[ESPY_MAX_HITS];	/* technique scores after damping */
-	double fam[ESPY_MAX_HITS];
 	double tcount[ESPY_MAX_HITS];
 	struct espy_bl_obs tobs[ESPY_MAX_HITS][2];	/* program, lineage */
 	struct espy_fobs f[ESPY_FOBS_MAX];
 	int nf;
 	int created;			/* the event opened its session */
-	uint32_t fan_hosts, fan_pairs;
 };
 
 /* what a file event does to its path (a feature of its own) */
@@ -283,6 +280,14 @@ void espy_track_fanout(struct espy_detect *d, struct espy_evstate *es);
 void espy_track_dns(struct espy_detect *d, struct espy_evstate *es);
 void espy_track_discovery(struct espy_detect *d, struct espy_evstate *es);
 void espy_track_exfil(struct espy_detect *d, struct espy_evstate *es);
+
+/* Why an event is an alert. */
+enum {
+	ESPY_ALERT_NONE,
+	ESPY_ALERT_CHAIN,	/* the session's chain reached a new tactic */
+	ESPY_ALERT_CRITICAL,	/* the event alone scores critical */
+	ESPY_ALERT_GROWS,	/* a new technique joins an alerting chain */
+};
 
 /* explain.c: reasons, techniques and evidence of a verdict */
 int espy_add_reason(struct espy_verdict *v, const char *fmt, ...)

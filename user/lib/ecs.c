@@ -128,35 +128,11 @@ void espy_entity_id(const char *host_id, uint32_t tgid, uint64_t start_ns,
 
 /* ---- small writers ----------------------------------------------------- */
 
-static void kv_str(struct espy_json *j, const char *k, const char *s, size_t n)
-{
-	espy_json_key(j, k);
-	espy_json_str(j, s, n);
-}
-
 /* a string from the record's tail, left out when empty */
 static void kv_tail(struct espy_json *j, const char *k, struct espy_str s)
 {
 	if (s.len)
-		kv_str(j, k, s.p, s.len);
-}
-
-static void kv_cstr(struct espy_json *j, const char *k, const char *s)
-{
-	espy_json_key(j, k);
-	espy_json_cstring(j, s);
-}
-
-static void kv_u64(struct espy_json *j, const char *k, uint64_t v)
-{
-	espy_json_key(j, k);
-	espy_json_u64(j, v);
-}
-
-static void kv_i64(struct espy_json *j, const char *k, int64_t v)
-{
-	espy_json_key(j, k);
-	espy_json_i64(j, v);
+		espy_json_kv_str(j, k, s.p, s.len);
 }
 
 /* ECS keeps ids as keywords */
@@ -166,18 +142,12 @@ static void kv_id(struct espy_json *j, const char *k, uint64_t v)
 	espy_json_u64_str(j, v);
 }
 
-static void kv_true(struct espy_json *j, const char *k)
-{
-	espy_json_key(j, k);
-	espy_json_bool(j, 1);
-}
-
 static void kv_time(struct espy_json *j, const char *k, int64_t wall_ns)
 {
 	char b[48];
 	int n = espy_rfc3339(wall_ns, b, sizeof(b));
 
-	kv_str(j, k, b, n);
+	espy_json_kv_str(j, k, b, n);
 }
 
 static void obj(struct espy_json *j, const char *k)
@@ -306,33 +276,32 @@ static void write_event(struct espy_json *j, const struct espy_event *ev)
 	int64_t ret;
 
 	obj(j, "event");
-	kv_cstr(j, "kind", v && v->alert ? "alert" :
+	espy_json_kv_cstr(j, "kind", v && v->alert ? "alert" :
 		ev->hdr->type == ESPY_EV_PROC ? "state" : "event");
 	one_str_array(j, "category", k.category);
 	one_str_array(j, "type", k.type);
-	kv_cstr(j, "action", k.action);
+	espy_json_kv_cstr(j, "action", k.action);
 	kv_id(j, "id", ev->id);
-	kv_u64(j, "sequence", ev->id);
+	espy_json_kv_u64(j, "sequence", ev->id);
 	if (has_ret(ev, &ret))
-		kv_cstr(j, "outcome", ret >= 0 ? "success" :
+		espy_json_kv_cstr(j, "outcome", ret >= 0 ? "success" :
 			ret == -EINPROGRESS ? "unknown" : "failure");
 	else if (ev->hdr->type == ESPY_EV_EXEC)
-		kv_cstr(j, "outcome", "success");
+		espy_json_kv_cstr(j, "outcome", "success");
 	if (v) {
-		kv_u64(j, "severity", v->severity);
-		espy_json_key(j, "risk_score");
-		espy_json_double(j, v->score, 2);
+		espy_json_kv_u64(j, "severity", v->severity);
+		espy_json_kv_double(j, "risk_score", v->score, 2);
 	}
-	kv_cstr(j, "module", "espy");
+	espy_json_kv_cstr(j, "module", "espy");
 	end(j);
 }
 
 static void write_host(struct espy_json *j, const struct espy_ecs *ecs)
 {
 	obj(j, "host");
-	kv_cstr(j, "name", ecs->host.name);
+	espy_json_kv_cstr(j, "name", ecs->host.name);
 	if (ecs->host.id[0])
-		kv_cstr(j, "id", ecs->host.id);
+		espy_json_kv_cstr(j, "id", ecs->host.id);
 	end(j);
 }
 
@@ -351,7 +320,7 @@ static void write_args(struct espy_json *j, const char *argv, size_t len,
 		}
 	}
 	espy_json_arr_end(j);
-	kv_u64(j, "args_count", argc);
+	espy_json_kv_u64(j, "args_count", argc);
 	/* ECS command_line: the arguments joined by spaces */
 	espy_json_key(j, "command_line");
 	espy_json_str_begin(j);
@@ -374,8 +343,8 @@ static void write_tty(struct espy_json *j, uint32_t dev)
 		return;
 	obj(j, "tty");
 	obj(j, "char_device");
-	kv_u64(j, "major", dev >> 20);
-	kv_u64(j, "minor", dev & 0xfffff);
+	espy_json_kv_u64(j, "major", dev >> 20);
+	espy_json_kv_u64(j, "minor", dev & 0xfffff);
 	end(j);
 	end(j);
 }
@@ -386,7 +355,7 @@ static void write_entity(struct espy_json *j, const struct espy_ecs *ecs,
 	char id[17];
 
 	espy_entity_id(ecs->host.id, tgid, start_ns, id);
-	kv_cstr(j, "entity_id", id);
+	espy_json_kv_cstr(j, "entity_id", id);
 	if (ecs->have_offset)
 		kv_time(j, "start", (int64_t)start_ns + ecs->clock_offset_ns);
 }
@@ -398,9 +367,9 @@ static void write_known(struct espy_json *j, const struct espy_ecs *ecs,
 {
 	write_entity(j, ecs, tgid, start_ns);
 	if (name)
-		kv_cstr(j, "name", name);
+		espy_json_kv_cstr(j, "name", name);
 	if (p && p->exe && p->exe_len)
-		kv_str(j, "executable", p->exe, p->exe_len);
+		espy_json_kv_str(j, "executable", p->exe, p->exe_len);
 }
 
 static void write_parent(struct espy_json *j, const struct espy_ecs *ecs,
@@ -409,7 +378,7 @@ static void write_parent(struct espy_json *j, const struct espy_ecs *ecs,
 	if (!ppid)
 		return;
 	obj(j, "parent");
-	kv_u64(j, "pid", ppid);
+	espy_json_kv_u64(j, "pid", ppid);
 	if (pp)
 		write_known(j, ecs, pp->tgid, pp->start_ns,
 			    pp->comm[0] ? pp->comm : NULL, pp);
@@ -432,22 +401,22 @@ static void write_process(struct espy_json *j, const struct espy_ecs *ecs,
 	obj(j, "process");
 	if (h->type == ESPY_EV_FORK) {
 		/* the child is the process; the record's task its parent */
-		kv_u64(j, "pid", ev->fork->child_tgid);
+		espy_json_kv_u64(j, "pid", ev->fork->child_tgid);
 		write_known(j, ecs, ev->fork->child_tgid,
 			    ev->fork->child_start_ns, comm, p);
 		obj(j, "parent");
-		kv_u64(j, "pid", h->tgid);
+		espy_json_kv_u64(j, "pid", h->tgid);
 		write_known(j, ecs, h->tgid, h->start_ns, comm, p);
 		end(j);
 		end(j);
 		return;
 	}
-	kv_u64(j, "pid", h->tgid);
+	espy_json_kv_u64(j, "pid", h->tgid);
 	write_entity(j, ecs, h->tgid, h->start_ns);
 	obj(j, "thread");
-	kv_u64(j, "id", h->tid);
+	espy_json_kv_u64(j, "id", h->tid);
 	end(j);
-	kv_cstr(j, "name", comm);
+	espy_json_kv_cstr(j, "name", comm);
 	if (is_exec) {
 		kv_tail(j, "executable", ev->path);
 		if (ev->argv.len || ev->exec->argc)
@@ -456,16 +425,16 @@ static void write_process(struct espy_json *j, const struct espy_ecs *ecs,
 		write_tty(j, ev->exec->tty_dev);
 	} else if (p) {
 		if (p->exe && p->exe_len)
-			kv_str(j, "executable", p->exe, p->exe_len);
+			espy_json_kv_str(j, "executable", p->exe, p->exe_len);
 		if (p->cwd && p->cwd_len)
-			kv_str(j, "working_directory", p->cwd, p->cwd_len);
+			espy_json_kv_str(j, "working_directory", p->cwd, p->cwd_len);
 		write_tty(j, p->tty_dev);
 	}
 	if (h->type == ESPY_EV_EXIT) {
 		int st = ev->exit->exit_code;
 
-		kv_i64(j, "exit_code", (st & 0x7f) ? 128 + (st & 0x7f) :
-						      (st >> 8) & 0xff);
+		espy_json_kv_i64(j, "exit_code",
+				 (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 	}
 	write_parent(j, ecs, h->ppid, pp);
 	end(j);
@@ -478,7 +447,7 @@ static void write_name(struct espy_json *j, const struct espy_ecs *ecs,
 
 	if (ecs->name_fn &&
 	    !ecs->name_fn(ecs->name_ctx, is_group, id, name, sizeof(name)))
-		kv_cstr(j, "name", name);
+		espy_json_kv_cstr(j, "name", name);
 }
 
 static void write_user(struct espy_json *j, const struct espy_ecs *ecs,
@@ -515,7 +484,7 @@ static void write_basename(struct espy_json *j, struct espy_str s)
 	if (slash)
 		off = slash - s.p + 1;
 	if (off < s.len)
-		kv_str(j, "name", s.p + off, s.len - off);
+		espy_json_kv_str(j, "name", s.p + off, s.len - off);
 }
 
 static void write_open_flags(struct espy_json *j, uint32_t f)
@@ -562,7 +531,7 @@ static void write_file(struct espy_json *j, const struct espy_ecs *ecs,
 	/* ECS has file.target_path for links; a rename's old name goes to
 	 * espy.original_path */
 	if (target.len && t != ESPY_EV_RENAME)
-		kv_str(j, "target_path", target.p, target.len);
+		espy_json_kv_str(j, "target_path", target.p, target.len);
 	if (f->ino)
 		kv_id(j, "inode", f->ino);
 	if (f->dev)
@@ -583,7 +552,7 @@ static void write_file(struct espy_json *j, const struct espy_ecs *ecs,
 			kv_id(j, "gid", f->gid);
 		break;
 	case ESPY_EV_TRUNCATE:
-		kv_i64(j, "size", f->size);
+		espy_json_kv_i64(j, "size", f->size);
 		break;
 	case ESPY_EV_UTIMES:
 		if (f->atime_ns >= 0)
@@ -609,10 +578,10 @@ static void write_addr(struct espy_json *j, const char *k, uint16_t family,
 	if ((family == AF_INET || family == AF_INET6) &&
 	    memcmp(addr, zero, family == AF_INET ? 4 : 16) &&
 	    inet_ntop(family, addr, buf, sizeof(buf)))
-		kv_cstr(j, "ip", buf);
-	kv_u64(j, "port", port);
+		espy_json_kv_cstr(j, "ip", buf);
+	espy_json_kv_u64(j, "port", port);
 	if (bytes != NO_BYTES)
-		kv_u64(j, "bytes", bytes);
+		espy_json_kv_u64(j, "bytes", bytes);
 	end(j);
 }
 
@@ -672,27 +641,27 @@ static void write_net(struct espy_json *j, const struct espy_event *ev)
 	}
 	obj(j, "network");
 	if (n->protocol == 6)
-		kv_cstr(j, "transport", "tcp");
+		espy_json_kv_cstr(j, "transport", "tcp");
 	else if (n->protocol == 17)
-		kv_cstr(j, "transport", "udp");
+		espy_json_kv_cstr(j, "transport", "udp");
 	if (n->family == AF_INET)
-		kv_cstr(j, "type", "ipv4");
+		espy_json_kv_cstr(j, "type", "ipv4");
 	else if (n->family == AF_INET6)
-		kv_cstr(j, "type", "ipv6");
+		espy_json_kv_cstr(j, "type", "ipv6");
 	if (t == ESPY_EV_CONNECT)
-		kv_cstr(j, "direction", "egress");
+		espy_json_kv_cstr(j, "direction", "egress");
 	else if (t == ESPY_EV_ACCEPT)
-		kv_cstr(j, "direction", "ingress");
+		espy_json_kv_cstr(j, "direction", "ingress");
 	if (t == ESPY_EV_DNS)
-		kv_cstr(j, "protocol", "dns");
+		espy_json_kv_cstr(j, "protocol", "dns");
 	if (t == ESPY_EV_TCP_CLOSE)
-		kv_u64(j, "bytes", n->bytes_sent + n->bytes_recv);
+		espy_json_kv_u64(j, "bytes", n->bytes_sent + n->bytes_recv);
 	end(j);
 	if (t == ESPY_EV_DNS) {
 		const char *q = qtype_name(n->qtype);
 
 		obj(j, "dns");
-		kv_cstr(j, "type", "question");
+		espy_json_kv_cstr(j, "type", "question");
 		obj(j, "question");
 		kv_tail(j, "name", ev->name);
 		espy_json_key(j, "type");
@@ -757,7 +726,7 @@ static void write_threat(struct espy_json *j, const struct espy_verdict *v)
 	if (n > ESPY_VERDICT_MAX_TECH)
 		n = ESPY_VERDICT_MAX_TECH;
 	obj(j, "threat");
-	kv_cstr(j, "framework", "MITRE ATT&CK");
+	espy_json_kv_cstr(j, "framework", "MITRE ATT&CK");
 	obj(j, "technique");
 	espy_json_key(j, "id");
 	espy_json_arr_begin(j);
@@ -831,14 +800,14 @@ static void write_target(struct espy_json *j, const struct espy_ecs *ecs,
 	if (ecs->procs)
 		tp = espy_proctab_find_live(ecs->procs, pid);
 	obj(j, "target");
-	kv_u64(j, "pid", pid);
+	espy_json_kv_u64(j, "pid", pid);
 	if (tp) {
 		char id[17];
 
 		espy_entity_id(ecs->host.id, tp->tgid, tp->start_ns, id);
-		kv_cstr(j, "entity_id", id);
+		espy_json_kv_cstr(j, "entity_id", id);
 		if (tp->exe && tp->exe_len)
-			kv_str(j, "executable", tp->exe, tp->exe_len);
+			espy_json_kv_str(j, "executable", tp->exe, tp->exe_len);
 	}
 	end(j);
 }
@@ -846,6 +815,9 @@ static void write_target(struct espy_json *j, const struct espy_ecs *ecs,
 static void write_priv(struct espy_json *j, const struct espy_ecs *ecs,
 		       const struct espy_event *ev)
 {
+	static const char *const cap_sets[] = {
+		"effective", "permitted", "inheritable",
+	};
 	const struct espy_priv *x = ev->priv;
 	int i;
 
@@ -860,20 +832,19 @@ static void write_priv(struct espy_json *j, const struct espy_ecs *ecs,
 		break;
 	case ESPY_EV_CAPSET:
 		obj(j, "caps");
-		espy_json_key(j, "effective");
-		espy_json_strf(j, "0x%016llx", (unsigned long long)x->args[0]);
-		espy_json_key(j, "permitted");
-		espy_json_strf(j, "0x%016llx", (unsigned long long)x->args[1]);
-		espy_json_key(j, "inheritable");
-		espy_json_strf(j, "0x%016llx", (unsigned long long)x->args[2]);
+		for (i = 0; i < 3; i++) {
+			espy_json_key(j, cap_sets[i]);
+			espy_json_strf(j, "0x%016llx", (unsigned long long)x->args[i]);
+		}
 		end(j);
 		break;
 	case ESPY_EV_PTRACE:
-		kv_u64(j, "ptrace_request", x->args[0]);
-		write_target(j, ecs, x->target_pid);
-		break;
 	case ESPY_EV_VM_WRITE:
-		kv_u64(j, "iovecs", x->args[0]);
+	case ESPY_EV_KILL:
+		/* args[0] says what was done to the target */
+		espy_json_kv_u64(j, x->hdr.type == ESPY_EV_PTRACE ? "ptrace_request" :
+				 x->hdr.type == ESPY_EV_KILL ? "signal" : "iovecs",
+				 x->args[0]);
 		write_target(j, ecs, x->target_pid);
 		break;
 	case ESPY_EV_MODULE:
@@ -881,24 +852,20 @@ static void write_priv(struct espy_json *j, const struct espy_ecs *ecs,
 		break;
 	case ESPY_EV_BPF:
 		obj(j, "bpf");
-		kv_u64(j, "prog_type", x->args[0]);
-		kv_u64(j, "insn_count", x->args[1]);
+		espy_json_kv_u64(j, "prog_type", x->args[0]);
+		espy_json_kv_u64(j, "insn_count", x->args[1]);
 		kv_tail(j, "prog_name", ev->name);
 		end(j);
 		break;
 	case ESPY_EV_MEMFD:
 		kv_tail(j, "memfd_name", ev->name);
-		kv_u64(j, "memfd_flags", x->args[0]);
-		break;
-	case ESPY_EV_KILL:
-		kv_u64(j, "signal", x->args[0]);
-		write_target(j, ecs, x->target_pid);
+		espy_json_kv_u64(j, "memfd_flags", x->args[0]);
 		break;
 	case ESPY_EV_SOCKET:
 		obj(j, "socket");
-		kv_u64(j, "family", x->args[0]);
-		kv_u64(j, "type", x->args[1]);
-		kv_u64(j, "protocol", x->args[2]);
+		espy_json_kv_u64(j, "family", x->args[0]);
+		espy_json_kv_u64(j, "type", x->args[1]);
+		espy_json_kv_u64(j, "protocol", x->args[2]);
 		end(j);
 		break;
 	}
@@ -909,7 +876,7 @@ static void write_lost(struct espy_json *j, const struct espy_lost *l)
 	int i;
 
 	obj(j, "lost");
-	kv_u64(j, "total", l->total);
+	espy_json_kv_u64(j, "total", l->total);
 	obj(j, "by_type");
 	for (i = 0; i < ESPY_EV_MAX; i++) {
 		const char *n = espy_rec_type_name(i);
@@ -917,12 +884,12 @@ static void write_lost(struct espy_json *j, const struct espy_lost *l)
 		if (!l->by_type[i])
 			continue;
 		if (n) {
-			kv_u64(j, n, l->by_type[i]);
+			espy_json_kv_u64(j, n, l->by_type[i]);
 		} else {
 			char k[16];
 
 			snprintf(k, sizeof(k), "type%d", i);
-			kv_u64(j, k, l->by_type[i]);
+			espy_json_kv_u64(j, k, l->by_type[i]);
 		}
 	}
 	end(j);
@@ -933,9 +900,8 @@ static void write_verdict(struct espy_json *j, const struct espy_verdict *v)
 {
 	int i, n;
 
-	espy_json_key(j, "score");
-	espy_json_double(j, v->score, 2);
-	kv_cstr(j, "severity", espy_severity_name(v->severity));
+	espy_json_kv_double(j, "score", v->score, 2);
+	espy_json_kv_cstr(j, "severity", espy_severity_name(v->severity));
 	espy_json_key(j, "reasons");
 	espy_json_arr_begin(j);
 	n = v->nreasons < ESPY_VERDICT_MAX_REASONS ? v->nreasons :
@@ -946,13 +912,12 @@ static void write_verdict(struct espy_json *j, const struct espy_verdict *v)
 	espy_json_arr_end(j);
 	obj(j, "session");
 	kv_id(j, "id", v->session_id);
-	espy_json_key(j, "score");
-	espy_json_double(j, v->session_score, 2);
+	espy_json_kv_double(j, "score", v->session_score, 2);
 	end(j);
 	if (v->learning)
-		kv_true(j, "learning");
+		espy_json_kv_bool(j, "learning", 1);
 	if (v->after_drops)
-		kv_true(j, "after_drops");
+		espy_json_kv_bool(j, "after_drops", 1);
 	if (v->nevidence > 0) {
 		n = v->nevidence < ESPY_VERDICT_MAX_EVIDENCE ? v->nevidence :
 			ESPY_VERDICT_MAX_EVIDENCE;
@@ -972,7 +937,7 @@ static void write_espy(struct espy_json *j, const struct espy_ecs *ecs,
 	int64_t ret;
 
 	obj(j, "espy");
-	kv_cstr(j, "type", espy_rec_type_name(h->type));
+	espy_json_kv_cstr(j, "type", espy_rec_type_name(h->type));
 	if (h->flags) {
 		write_flag_list(j, "flags", h->flags, hdr_flag_names,
 				sizeof(hdr_flag_names) / sizeof(hdr_flag_names[0]));
@@ -980,23 +945,23 @@ static void write_espy(struct espy_json *j, const struct espy_ecs *ecs,
 				ESPY_F_TRUNC_ARGV | ESPY_F_TRUNC_CWD |
 				ESPY_F_TRUNC_SCRIPT | ESPY_F_TRUNC_NAME |
 				ESPY_F_PATH_DEPTH))
-			kv_true(j, "truncated");
+			espy_json_kv_bool(j, "truncated", 1);
 	}
 	if (has_task) {
 		if (h->auid != NO_ID)
-			kv_u64(j, "auid", h->auid);
+			espy_json_kv_u64(j, "auid", h->auid);
 		if (h->sessionid != NO_ID)
-			kv_u64(j, "sessionid", h->sessionid);
-		kv_u64(j, "cgroup_id", h->cgroup_id);
-		kv_u64(j, "mntns", h->mntns);
-		kv_u64(j, "netns", h->netns);
+			espy_json_kv_u64(j, "sessionid", h->sessionid);
+		espy_json_kv_u64(j, "cgroup_id", h->cgroup_id);
+		espy_json_kv_u64(j, "mntns", h->mntns);
+		espy_json_kv_u64(j, "netns", h->netns);
 		if (h->egid != h->gid)
-			kv_u64(j, "egid", h->egid);
+			espy_json_kv_u64(j, "egid", h->egid);
 	}
 	if (has_ret(ev, &ret)) {
-		kv_i64(j, "ret", ret);
+		espy_json_kv_i64(j, "ret", ret);
 		if (ret < 0 && ret > -4096 && strerrorname_np(-ret))
-			kv_cstr(j, "error", strerrorname_np(-ret));
+			espy_json_kv_cstr(j, "error", strerrorname_np(-ret));
 	}
 	if (ev->exec) {
 		if (ev->exec->flags)
@@ -1009,32 +974,32 @@ static void write_espy(struct espy_json *j, const struct espy_ecs *ecs,
 	if (ev->exit) {
 		int st = ev->exit->exit_code;
 
-		kv_i64(j, "wait_status", st);
+		espy_json_kv_i64(j, "wait_status", st);
 		if (st & 0x7f)
-			kv_u64(j, "signal", st & 0x7f);
+			espy_json_kv_u64(j, "signal", st & 0x7f);
 	}
 	if (ev->file) {
 		if (h->type == ESPY_EV_OPEN)
 			write_open_flags(j, ev->file->flags);
 		if (h->type == ESPY_EV_RENAME && ev->path2.len && ev->path.len)
-			kv_str(j, "original_path", ev->path.p, ev->path.len);
+			espy_json_kv_str(j, "original_path", ev->path.p, ev->path.len);
 		if (ev->file->fflags & ESPY_FILE_PATH_RAW)
-			kv_true(j, "path_raw");
+			espy_json_kv_bool(j, "path_raw", 1);
 		if (h->type == ESPY_EV_UTIMES) {
 			if (ev->file->atime_ns == ESPY_UTIME_NOW ||
 			    ev->file->mtime_ns == ESPY_UTIME_NOW)
-				kv_true(j, "utime_now");
+				espy_json_kv_bool(j, "utime_now", 1);
 		}
 	}
 	if (ev->net) {
 		if (ev->net->family == AF_UNIX)
-			kv_cstr(j, "family", "unix");
+			espy_json_kv_cstr(j, "family", "unix");
 		if (h->type == ESPY_EV_TCP_CLOSE) {
-			kv_u64(j, "bytes_sent", ev->net->bytes_sent);
-			kv_u64(j, "bytes_received", ev->net->bytes_recv);
+			espy_json_kv_u64(j, "bytes_sent", ev->net->bytes_sent);
+			espy_json_kv_u64(j, "bytes_received", ev->net->bytes_recv);
 		}
 		if (h->type == ESPY_EV_LISTEN)
-			kv_i64(j, "backlog", ev->net->backlog);
+			espy_json_kv_i64(j, "backlog", ev->net->backlog);
 	}
 	if (ev->priv)
 		write_priv(j, ecs, ev);
@@ -1068,7 +1033,7 @@ int espy_ecs_encode(const struct espy_ecs *ecs, const struct espy_event *ev,
 		write_net(j, ev);
 	if (h->type == ESPY_EV_MODULE && ev->name.len) {
 		obj(j, "file");
-		kv_str(j, "path", ev->name.p, ev->name.len);
+		espy_json_kv_str(j, "path", ev->name.p, ev->name.len);
 		end(j);
 	}
 	if (ev->verdict)

@@ -139,7 +139,7 @@ void espy_explain(struct espy_detect *d, struct espy_evstate *es,
 	int i, j, n = es->hits.n;
 	char label[128];
 
-	if (alert_kind == 1) {
+	if (alert_kind == ESPY_ALERT_CHAIN) {
 		char tl[128];
 		int o = 0, t;
 
@@ -150,8 +150,19 @@ void espy_explain(struct espy_detect *d, struct espy_evstate *es,
 					      o ? ", " : "", espy_tactic_names[t]);
 		espy_add_reason(v, "chain: %s (%u tactics) raise the session to %.0f",
 			   tl, espy_popcount(chain), s ? s->score : 0.0);
-	} else if (alert_kind == 2) {
+	} else if (alert_kind == ESPY_ALERT_CRITICAL) {
 		espy_add_reason(v, "critical: this event alone scores %.0f", v->score);
+	} else if (alert_kind == ESPY_ALERT_GROWS) {
+		char tl[128];
+		int o = 0, t;
+
+		tl[0] = 0;
+		for (t = 0; t < ESPY_TA_NR && o < (int)sizeof(tl); t++)
+			if (chain & (1U << t))
+				o += snprintf(tl + o, sizeof(tl) - o, "%s%s",
+					      o ? ", " : "", espy_tactic_names[t]);
+		espy_add_reason(v, "chain grows: a new technique in a session already alerting (%s; session %.0f)",
+				tl, s ? s->score : 0.0);
 	}
 	/* techniques, strongest first */
 	for (i = 0; i < n; i++)

@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-c/json.h>
 
 #include "config.h"
 #include "filter.h"
+#include "jpath.h"
 
 void espy_filter_init(struct espy_filter *f)
 {
@@ -220,26 +220,11 @@ void espy_filter_view_event(struct espy_filter_view *v,
 /* obj.a.b.c in the nested form, or the flat "a.b.c" key some tools write. */
 static struct json_object *path_get(struct json_object *o, const char *path)
 {
-	struct json_object *cur = o, *next;
-	char part[64];
-	const char *p = path;
+	struct json_object *flat;
 
-	if (json_object_object_get_ex(o, path, &next))
-		return next;
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (n >= sizeof(part) || !json_object_is_type(cur, json_type_object))
-			return NULL;
-		memcpy(part, p, n);
-		part[n] = '\0';
-		if (!json_object_object_get_ex(cur, part, &next))
-			return NULL;
-		cur = next;
-		p += n + (dot ? 1 : 0);
-	}
-	return cur;
+	if (json_object_object_get_ex(o, path, &flat))
+		return flat;
+	return espy_jpath(o, path);
 }
 
 static void add_tech(struct espy_filter_view *v, struct json_object *s)
@@ -253,20 +238,14 @@ static void add_tech(struct espy_filter_view *v, struct json_object *s)
 int espy_filter_view_json(struct espy_filter_view *v, const char *line,
 			  size_t len, void **hold)
 {
-	struct json_tokener *tok;
 	struct json_object *o, *x;
+	int r;
 
 	memset(v, 0, sizeof(*v));
 	*hold = NULL;
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, line, (int)len);
-	json_tokener_free(tok);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return -EINVAL;
-	}
+	r = espy_jparse_object(line, len, &o);
+	if (r)
+		return r;
 	*hold = o;
 	if ((x = path_get(o, "espy.score")))
 		v->score = json_object_get_double(x);

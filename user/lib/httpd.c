@@ -50,7 +50,7 @@ int espy_httpd_open(struct espy_httpd **out, const struct espy_listen *l,
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct espy_httpd *h;
 	int one = 1, r;
@@ -67,27 +67,10 @@ int espy_httpd_open(struct espy_httpd **out, const struct espy_listen *l,
 		h->conns[i].fd = -1;
 	h->epfd = h->lfd = h->tfd = -1;
 
-	if (strchr(l->host, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(l->port);
-		if (inet_pton(AF_INET6, l->host, &s6->sin6_addr) != 1) {
-			r = -EINVAL;
-			goto err_free;
-		}
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(l->port);
-		if (inet_pton(AF_INET, l->host, &s4->sin_addr) != 1) {
-			r = -EINVAL;
-			goto err_free;
-		}
-		sl = sizeof(*s4);
-	}
+	r = espy_listen_sockaddr(l, &ss);
+	if (r < 0)
+		goto err_free;
+	sl = r;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0) {
 		r = -errno;
@@ -311,8 +294,11 @@ static void accept_conns(struct espy_httpd *h)
 		int fd, i;
 
 		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				h->st.errors++;		/* EMFILE and the like */
 			return;
+		}
 		for (i = 0; i < ESPY_HTTPD_MAX_CONNS; i++)
 			if (h->conns[i].fd < 0)
 				break;
@@ -328,6 +314,7 @@ static void accept_conns(struct espy_httpd *h)
 		}
 		ev.data.u64 = i;
 		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			h->st.errors++;
 			close(fd);
 			continue;
 		}

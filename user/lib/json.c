@@ -409,3 +409,43 @@ void espy_json_null(struct espy_json *j)
 	pre_value(j);
 	put(j, "null", 4);
 }
+
+/* ---- members: a key and its value in one call ---- */
+
+void espy_json_kv_str(struct espy_json *j, const char *k, const char *s,
+		      size_t n)
+{
+	espy_json_key(j, k);
+	espy_json_str(j, s, n);
+}
+
+void espy_json_kv_cstr(struct espy_json *j, const char *k, const char *s)
+{
+	espy_json_key(j, k);
+	espy_json_cstring(j, s);
+}
+
+void espy_json_kv_u64(struct espy_json *j, const char *k, uint64_t v)
+{
+	espy_json_key(j, k);
+	espy_json_u64(j, v);
+}
+
+void espy_json_kv_i64(struct espy_json *j, const char *k, int64_t v)
+{
+	espy_json_key(j, k);
+	espy_json_i64(j, v);
+}
+
+void espy_json_kv_double(struct espy_json *j, const char *k, double v,
+			 int decimals)
+{
+	espy_json_key(j, k);
+	espy_json_double(j, v, decimals);
+}
+
+void espy_json_kv_bool(struct espy_json *j, const char *k, int v)
+{
+	espy_json_key(j, k);
+	espy_json_bool(j, v);
+}

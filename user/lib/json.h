@@ -67,6 +67,16 @@ void espy_json_str_begin(struct espy_json *j);
 void espy_json_str_append(struct espy_json *j, const char *s, size_t n);
 void espy_json_str_end(struct espy_json *j);
 
+/* An object member in one call: espy_json_key() and the value. */
+void espy_json_kv_str(struct espy_json *j, const char *k, const char *s,
+		      size_t n);
+void espy_json_kv_cstr(struct espy_json *j, const char *k, const char *s);
+void espy_json_kv_u64(struct espy_json *j, const char *k, uint64_t v);
+void espy_json_kv_i64(struct espy_json *j, const char *k, int64_t v);
+void espy_json_kv_double(struct espy_json *j, const char *k, double v,
+			 int decimals);
+void espy_json_kv_bool(struct espy_json *j, const char *k, int v);
+
 /* Append raw bytes (a newline after a document, preformatted JSON). */
 void espy_json_raw(struct espy_json *j, const char *s, size_t n);
 

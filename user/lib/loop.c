@@ -77,24 +77,32 @@ static int add_handler(struct espy_loop *l, int fd, uint32_t events,
 	return 0;
 }
 
-int espy_loop_add(struct espy_loop *l, int fd, uint32_t events,
-		  espy_loop_fn fn, void *ctx)
+static int add_fd(struct espy_loop *l, int fd, uint32_t events, int owned,
+		  espy_loop_fn fn, espy_timer_fn tfn, void *ctx)
 {
 	struct espy_loop_handler *h;
 	int err;
 
-	if (fd < 0 || !fn)
-		return -EINVAL;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->fd = fd;
+	h->owned = owned;
 	h->fn = fn;
+	h->tfn = tfn;
 	h->ctx = ctx;
 	err = add_handler(l, fd, events, h);
 	if (err)
 		free(h);
 	return err;
+}
+
+int espy_loop_add(struct espy_loop *l, int fd, uint32_t events,
+		  espy_loop_fn fn, void *ctx)
+{
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	return add_fd(l, fd, events, 0, fn, NULL, ctx);
 }
 
 int espy_loop_mod(struct espy_loop *l, int fd, uint32_t events)
@@ -172,7 +180,6 @@ static void on_signal(struct espy_loop *l, int fd, uint32_t events, void *ctx)
 
 int espy_loop_signals(struct espy_loop *l)
 {
-	struct espy_loop_handler *h;
 	sigset_t set;
 	int fd, err;
 
@@ -186,24 +193,21 @@ int espy_loop_signals(struct espy_loop *l)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(fd);
-		return -ENOMEM;
+	if (fd < 0) {
+		err = -errno;
+		goto unblock;
 	}
-	h->fd = fd;
-	h->owned = 1;
-	h->fn = on_signal;
-	err = add_handler(l, fd, EPOLLIN, h);
+	err = add_fd(l, fd, EPOLLIN, 1, on_signal, NULL, NULL);
 	if (err) {
-		free(h);
 		close(fd);
-		return err;
+		goto unblock;
 	}
 	l->sigfd = fd;
 	return 0;
+unblock:
+	/* nobody reads them through a signalfd: let them act as usual */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return err;
 }
 
 static int add_hook(struct espy_loop_hook *hk, int *n, espy_hook_fn fn,
@@ -244,7 +248,6 @@ int espy_loop_add_timer(struct espy_loop *l, uint64_t first_ns,
 			uint64_t interval_ns, espy_timer_fn fn, void *ctx)
 {
 	struct itimerspec its = { 0 };
-	struct espy_loop_handler *h;
 	int fd, err;
 
 	if (!fn)
@@ -258,28 +261,15 @@ int espy_loop_add_timer(struct espy_loop *l, uint64_t first_ns,
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+	if (timerfd_settime(fd, 0, &its, NULL) < 0)
 		err = -errno;
-		goto close_fd;
-	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		err = -ENOMEM;
-		goto close_fd;
-	}
-	h->fd = fd;
-	h->owned = 1;
-	h->tfn = fn;
-	h->ctx = ctx;
-	err = add_handler(l, fd, EPOLLIN, h);
+	else
+		err = add_fd(l, fd, EPOLLIN, 1, NULL, fn, ctx);
 	if (err) {
-		free(h);
-		goto close_fd;
+		close(fd);
+		return err;
 	}
 	return fd;
-close_fd:
-	close(fd);
-	return err;
 }
 
 void espy_loop_stop(struct espy_loop *l, int status)

@@ -512,6 +512,9 @@ static void render_stream(struct espy_metrics *m, struct espy_prom *p)
 			      "technique", s->by_tech[i].technique,
 			      "severity", espy_conf_severity_name(s->by_tech[i].severity),
 			      NULL);
+	espy_prom_counter(p, "espy_alerts_uncounted_total",
+			  "Alerts left out of espy_alerts_total: more technique and severity pairs than it keeps.",
+			  s->tech_overflow);
 	espy_prom_counter(p, "espy_events_after_drops_total",
 			  "Scored events in sessions where the kernel had dropped records.",
 			  s->after_drops);
@@ -599,6 +602,9 @@ int espy_metrics_render(struct espy_metrics *m, struct espy_prom *p)
 	espy_prom_counter(p, "espy_metrics_scrapes_total",
 			  "Requests for /metrics served.",
 			  m->scrapes);
+	espy_prom_counter(p, "espy_metrics_http_errors_total",
+			  "Metrics requests answered with an error, timed out or refused.",
+			  m->http_errors);
 	for (int i = 0; i < m->nextra; i++)
 		m->extra[i].fn(m->extra[i].ctx, p);
 	return p->err;

@@ -92,32 +92,34 @@ int espy_out_file_open(struct espy_out_file **out, const char *path,
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* *done: the bytes written, also when an error stops the write */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	*done = 0;
+	while (*done < n) {
+		ssize_t w = write(fd, p + *done, n - *done);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		p += w;
-		n -= w;
+		*done += w;
 	}
 	return 0;
 }
 
 int espy_out_file_flush(struct espy_out_file *o)
 {
+	size_t done;
 	int r;
 
 	if (!o || !o->len)
 		return 0;
-	r = write_all(o->fd, o->buf, o->len);
+	r = write_all(o->fd, o->buf, o->len, &done);
 	if (r) {
-		/* the lines in the buffer are lost: count them, keep going */
-		for (size_t i = 0; i < o->len; i++)
+		/* the lines not (wholly) written are lost: count them, go on */
+		for (size_t i = done; i < o->len; i++)
 			if (o->buf[i] == '\n')
 				o->st.errors++;
 		if (o->st.last_err != r)
@@ -135,6 +137,7 @@ int espy_out_file_sink(void *ctx, const struct espy_event *ev,
 		       const char *json, size_t len)
 {
 	struct espy_out_file *o = ctx;
+	size_t done;
 	int r = 0;
 
 	if (!espy_out_level_pass(&o->lvl, ev)) {
@@ -144,7 +147,7 @@ int espy_out_file_sink(void *ctx, const struct espy_event *ev,
 	if (o->len + len > sizeof(o->buf))
 		r = espy_out_file_flush(o);
 	if (len > sizeof(o->buf)) {
-		r = write_all(o->fd, json, len);
+		r = write_all(o->fd, json, len, &done);
 		if (r) {
 			o->st.errors++;
 			o->st.last_err = r;

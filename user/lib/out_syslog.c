@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -112,24 +110,14 @@ static int parse_target(struct espy_out_syslog *o, const char *t)
 	}
 	if (!strncmp(t, "udp:", 4)) {
 		struct espy_listen l;
+		int r;
 
 		if (espy_conf_parse_listen(t + 4, &l) || !l.enabled)
 			return -EINVAL;
-		if (strchr(l.host, ':')) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&o->sa;
-
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(l.port);
-			inet_pton(AF_INET6, l.host, &s6->sin6_addr);
-			o->salen = sizeof(*s6);
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&o->sa;
-
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(l.port);
-			inet_pton(AF_INET, l.host, &s4->sin_addr);
-			o->salen = sizeof(*s4);
-		}
+		r = espy_listen_sockaddr(&l, &o->sa);
+		if (r < 0)
+			return r;
+		o->salen = r;
 		return 0;
 	}
 	return -EINVAL;

@@ -287,19 +287,14 @@ int espy_pipeline_feed(struct espy_pipeline *p, const void *rec, size_t len)
 
 int espy_pipeline_record_cb(void *pipeline, const void *rec, size_t len)
 {
+	/* a bad record is counted in the stats; the source reads on */
 	espy_pipeline_feed(pipeline, rec, len);
-	return 0;
-}
-
-static int snapshot_cb(void *ctx, const void *rec, size_t len)
-{
-	espy_pipeline_feed(ctx, rec, len);
 	return 0;
 }
 
 int espy_pipeline_snapshot(struct espy_pipeline *p, const char *procroot)
 {
-	return espy_proc_snapshot(procroot, 0, snapshot_cb, p);
+	return espy_proc_snapshot(procroot, 0, espy_pipeline_record_cb, p);
 }
 
 int espy_pipeline_lost(struct espy_pipeline *p,

@@ -410,6 +410,14 @@ static void pin_parent(struct espy_proctab *t, struct espy_proc *p, int count)
 		t->st.unknown_parent++;
 }
 
+static void set_flag(struct espy_proc *p, uint32_t flag, int on)
+{
+	if (on)
+		p->flags |= flag;
+	else
+		p->flags &= ~flag;
+}
+
 static int apply_exec(struct espy_proctab *t, struct espy_event *ev)
 {
 	const struct espy_exec *x = ev->exec;
@@ -427,17 +435,11 @@ static int apply_exec(struct espy_proctab *t, struct espy_event *ev)
 		return 0;
 	err |= set_str(&p->exe, &p->exe_len, ev->path.p, ev->path.len,
 		       ESPY_PATH_MAX, &cut);
-	if (cut || (x->hdr.flags & ESPY_F_TRUNC_PATH))
-		p->flags |= ESPY_PROC_TRUNC_EXE;
-	else
-		p->flags &= ~ESPY_PROC_TRUNC_EXE;
+	set_flag(p, ESPY_PROC_TRUNC_EXE, cut || (x->hdr.flags & ESPY_F_TRUNC_PATH));
 	cut = 0;
 	err |= set_str(&p->argv, &p->argv_len, ev->argv.p, ev->argv.len,
 		       t->o.argv_max, &cut);
-	if (cut || (x->hdr.flags & ESPY_F_TRUNC_ARGV))
-		p->flags |= ESPY_PROC_TRUNC_ARGV;
-	else
-		p->flags &= ~ESPY_PROC_TRUNC_ARGV;
+	set_flag(p, ESPY_PROC_TRUNC_ARGV, cut || (x->hdr.flags & ESPY_F_TRUNC_ARGV));
 	cut = 0;
 	err |= set_str(&p->cwd, &p->cwd_len, ev->cwd.p, ev->cwd.len,
 		       ESPY_PATH_MAX, &cut);

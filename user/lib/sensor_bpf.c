@@ -30,7 +30,7 @@
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
 #define LSM_LIST	"/sys/kernel/security/lsm"
 
-/* bpftool names the skeleton after the object file: struct espy_bpf */
+/* (struct espy_bpf is the skeleton: bpftool names it after the object) */
 struct bpf_sensor {
 	struct espy_bpf *skel;
 	struct ring_buffer *rb;
@@ -361,7 +361,7 @@ int espy_bpf_open(struct espy_source *src, const struct espy_bpf_opts *opts)
 	struct variant_plan plan = { 0 };
 	struct btf *vmlinux;
 	struct bpf_sensor *b;
-	int err, attempt, attached;
+	int err, attached = 0;
 
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -415,7 +415,7 @@ int espy_bpf_open(struct espy_source *src, const struct espy_bpf_opts *opts)
 	old_print = libbpf_set_print(libbpf_print);
 	libbpf_log_to = b;
 	/* degrade step by step: without LSM, then without tp_btf */
-	for (attempt = 0;; attempt++) {
+	for (;;) {
 		b->skel = espy_bpf__open();
 		if (!b->skel) {
 			err = -errno;
@@ -567,6 +567,22 @@ static int in_list(const char *s, size_t len, const char *const *list, int n)
 	return 0;
 }
 
+/* Invalidate the in-kernel negative verdicts of read-only opens (open_neg
+ * in bpf/espy_file.h).  The loader is the only writer of this slot. */
+static int bump_interest_gen(struct bpf_sensor *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.open_gen);
+	__u32 key = 1;	/* ESPY_GEN_INTEREST */
+	__u64 gen;
+
+	if (bpf_map_lookup_elem(fd, &key, &gen) < 0)
+		return -errno;
+	gen++;
+	if (bpf_map_update_elem(fd, &key, &gen, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Add the new set, then remove what is not in it: no window without a
  * filter.  Entries are validated before anything changes. */
 static int bpf_set_interest(void *src, const char *const *prefixes,
@@ -604,6 +620,11 @@ static int bpf_set_interest(void *src, const char *const *prefixes,
 		if (bpf_map_update_elem(nfd, &nk, &val, BPF_ANY) < 0)
 			return -errno;
 	}
+	/* what was dropped may be interesting now; removals below only
+	 * narrow the set, so the negative verdicts cached meanwhile hold */
+	err = bump_interest_gen(b);
+	if (err)
+		return err;
 
 	/* deleting the current key restarts the walk from the first one */
 	err = bpf_map_get_next_key(pfd, NULL, &pk);

@@ -207,13 +207,16 @@ static int kmod_fd(void *priv)
 	return k->ep;
 }
 
-/* Deliver the records left in k->buf; 1 when the callback stopped. */
-static int kmod_deliver(struct espy_kmod *k, espy_record_fn fn, void *ctx,
-			int *delivered)
+size_t espy_kmod_split(const void *buf, size_t len, size_t off,
+		       espy_record_fn fn, void *ctx, int *delivered,
+		       int *stopped)
 {
-	while (k->off < k->len) {
-		const struct espy_hdr *h = (const void *)(k->buf + k->off);
-		size_t left = k->len - k->off, size;
+	const unsigned char *b = buf;
+
+	*stopped = 0;
+	while (off < len) {
+		const struct espy_hdr *h = (const void *)(b + off);
+		size_t left = len - off, size;
 
 		/*
 		 * The module frames records; a frame that does not add up is
@@ -221,19 +224,33 @@ static int kmod_deliver(struct espy_kmod *k, espy_record_fn fn, void *ctx,
 		 * the rest of this read is given up: it cannot be re-framed.
 		 */
 		if (left < sizeof(*h) || h->size < sizeof(*h) || h->size > left) {
-			k->off = k->len;
-			if (fn(ctx, h, left) < 0)
-				return 1;
 			(*delivered)++;
-			break;
+			if (fn(ctx, h, left) < 0)
+				*stopped = 1;
+			return len;
 		}
 		size = h->size;
-		k->off += (size + 7) & ~(size_t)7;
+		off += (size + 7) & ~(size_t)7;
+		if (off > len)
+			off = len;
 		(*delivered)++;
-		if (fn(ctx, h, size) < 0)
-			return 1;
+		if (fn(ctx, h, size) < 0) {
+			*stopped = 1;
+			return off;
+		}
 	}
-	return 0;
+	return off;
+}
+
+/* Deliver the records left in k->buf; 1 when the callback stopped. */
+static int kmod_deliver(struct espy_kmod *k, espy_record_fn fn, void *ctx,
+			int *delivered)
+{
+	int stopped;
+
+	k->off = espy_kmod_split(k->buf, k->len, k->off, fn, ctx, delivered,
+				 &stopped);
+	return stopped;
 }
 
 static int kmod_drain(void *priv, espy_record_fn fn, void *ctx)

@@ -46,6 +46,17 @@ int espy_kmod_stats(struct espy_source *src, struct espy_ioc_stats *st);
 /* Module facts: ABI and ioctl versions, buffer size, CPUs. */
 int espy_kmod_version(struct espy_source *src, struct espy_ioc_version *v);
 
+/*
+ * Hand the records framed in buf[off, len) -- as read() from /dev/espy
+ * returns them, each at an 8-byte boundary -- to fn one by one.  A frame
+ * whose size does not fit is handed over with all the bytes left, for the
+ * decoder to reject.  Stops early when fn returns < 0 (*stopped = 1).
+ * Returns the offset to resume from; *delivered counts the calls.
+ */
+size_t espy_kmod_split(const void *buf, size_t len, size_t off,
+		       espy_record_fn fn, void *ctx, int *delivered,
+		       int *stopped);
+
 extern const struct espy_source_ops espy_kmod_ops;
 
 #endif /* ESPY_SENSOR_KMOD_H */

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "jpath.h"
 #include "tailfmt.h"
 
 #define C_RESET		"\033[0m"
@@ -63,34 +64,11 @@ static void esc(struct out *o, const char *seq)
 	o->p[o->n] = '\0';
 }
 
-static struct json_object *get(struct json_object *o, const char *path)
+static struct json_object *array_at(struct json_object *o, const char *path)
 {
-	char part[64];
-	const char *p = path;
+	struct json_object *x = espy_jpath(o, path);
 
-	while (o && *p) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		struct json_object *next;
-
-		if (n >= sizeof(part) || !json_object_is_type(o, json_type_object))
-			return NULL;
-		memcpy(part, p, n);
-		part[n] = '\0';
-		if (!json_object_object_get_ex(o, part, &next))
-			return NULL;
-		o = next;
-		p += n + (dot ? 1 : 0);
-	}
-	return o;
-}
-
-static const char *str(struct json_object *o, const char *path)
-{
-	struct json_object *x = get(o, path);
-
-	return x && json_object_is_type(x, json_type_string) ?
-	       json_object_get_string(x) : NULL;
+	return json_object_is_type(x, json_type_array) ? x : NULL;
 }
 
 static void sev_field(struct out *o, const char *sev)
@@ -120,24 +98,24 @@ static void subject(struct out *o, struct json_object *ev)
 	const char *s, *t;
 	struct json_object *x;
 
-	if ((s = str(ev, "file.path"))) {
-		if ((t = str(ev, "file.original_path")))
+	if ((s = espy_jpath_str(ev, "file.path"))) {
+		if ((t = espy_jpath_str(ev, "file.original_path")))
 			addf(o, " %s -> %s", t, s);	/* rename: from -> to */
-		else if ((t = str(ev, "file.target_path")))
+		else if ((t = espy_jpath_str(ev, "file.target_path")))
 			addf(o, " %s -> %s", s, t);	/* link: name -> target */
 		else
 			addf(o, " %s", s);
 		return;
 	}
-	if ((s = str(ev, "dns.question.name"))) {
+	if ((s = espy_jpath_str(ev, "dns.question.name"))) {
 		addf(o, " dns %s", s);
 		return;
 	}
-	if ((s = str(ev, "destination.ip"))) {
-		const char *src = str(ev, "source.ip");
-		struct json_object *dp = get(ev, "destination.port");
-		struct json_object *sp = get(ev, "source.port");
-		const char *dir = str(ev, "network.direction");
+	if ((s = espy_jpath_str(ev, "destination.ip"))) {
+		const char *src = espy_jpath_str(ev, "source.ip");
+		struct json_object *dp = espy_jpath(ev, "destination.port");
+		struct json_object *sp = espy_jpath(ev, "source.port");
+		const char *dir = espy_jpath_str(ev, "network.direction");
 
 		if (dir && !strcmp(dir, "ingress") && src) {
 			addf(o, " from %s", src);
@@ -151,7 +129,7 @@ static void subject(struct out *o, struct json_object *ev)
 		}
 		return;
 	}
-	if ((x = get(ev, "process.args")) && json_object_is_type(x, json_type_array)) {
+	if ((x = array_at(ev, "process.args"))) {
 		size_t n = json_object_array_length(x);
 
 		for (size_t i = 0; i < n && o->n + 1 < o->len; i++) {
@@ -161,45 +139,39 @@ static void subject(struct out *o, struct json_object *ev)
 		}
 		return;
 	}
-	if ((s = str(ev, "process.executable")))
+	if ((s = espy_jpath_str(ev, "process.executable")))
 		addf(o, " %s", s);
 }
 
 int espy_tail_format(const char *line, size_t len, int color, char *out,
 		     size_t outlen)
 {
-	struct json_tokener *tok;
 	struct json_object *ev, *x;
 	struct out o = { .p = out, .len = outlen, .color = color };
 	const char *ts, *s, *sev;
-	int alert;
+	int alert, r;
 
 	if (!outlen)
 		return -ENOSPC;
 	out[0] = '\0';
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	ev = json_tokener_parse_ex(tok, line, (int)len);
-	json_tokener_free(tok);
-	if (!ev || !json_object_is_type(ev, json_type_object)) {
-		json_object_put(ev);
-		add(&o, line, len);
-		return -EINVAL;
+	r = espy_jparse_object(line, len, &ev);
+	if (r) {
+		add(&o, line, len);	/* shown as it is: nothing lost */
+		return r;
 	}
-	ts = str(ev, "@timestamp");
+	ts = espy_jpath_str(ev, "@timestamp");
 	if (ts && strlen(ts) >= 23 && ts[10] == 'T')
 		add(&o, ts + 11, 12);
 	else
 		add(&o, "--:--:--.---", 12);
 	add(&o, " ", 1);
-	sev = str(ev, "espy.severity");
+	sev = espy_jpath_str(ev, "espy.severity");
 	sev_field(&o, sev);
-	if ((x = get(ev, "espy.score")))
+	if ((x = espy_jpath(ev, "espy.score")))
 		addf(&o, " %3.0f", json_object_get_double(x));
 	else
 		add(&o, "   -", 4);
-	s = str(ev, "event.kind");
+	s = espy_jpath_str(ev, "event.kind");
 	alert = s && !strcmp(s, "alert");
 	if (alert) {
 		esc(&o, C_BRED);
@@ -208,19 +180,19 @@ int espy_tail_format(const char *line, size_t len, int color, char *out,
 	} else {
 		add(&o, "      ", 6);
 	}
-	s = str(ev, "event.action");
+	s = espy_jpath_str(ev, "event.action");
 	esc(&o, C_BOLD);
 	addf(&o, " %-10s", s ? s : "?");
 	esc(&o, C_RESET);
-	s = str(ev, "process.name");
-	if ((x = get(ev, "process.pid")))
+	s = espy_jpath_str(ev, "process.name");
+	if ((x = espy_jpath(ev, "process.pid")))
 		addf(&o, " %s[%d]", s ? s : "?", json_object_get_int(x));
-	if ((s = str(ev, "user.name")))
+	if ((s = espy_jpath_str(ev, "user.name")))
 		addf(&o, " %s", s);
-	else if ((x = get(ev, "user.id")))
+	else if ((x = espy_jpath(ev, "user.id")))
 		addf(&o, " uid=%s", json_object_get_string(x));
 	subject(&o, ev);
-	if ((x = get(ev, "threat.technique.id")) && json_object_is_type(x, json_type_array)) {
+	if ((x = array_at(ev, "threat.technique.id"))) {
 		size_t n = json_object_array_length(x);
 
 		esc(&o, C_MAGENTA);
@@ -228,7 +200,7 @@ int espy_tail_format(const char *line, size_t len, int color, char *out,
 			addf(&o, " %s", json_object_get_string(json_object_array_get_idx(x, i)));
 		esc(&o, C_RESET);
 	}
-	if ((x = get(ev, "espy.reasons")) && json_object_is_type(x, json_type_array) &&
+	if ((x = array_at(ev, "espy.reasons")) &&
 	    json_object_array_length(x) && (alert || (sev && strcmp(sev, "none")))) {
 		size_t n = json_object_array_length(x);
 

@@ -167,13 +167,11 @@ void espy_track_exec(struct espy_detect *d, struct espy_evstate *es)
 			      espy_techs[ESPY_T_LATERAL_XFER].weight,
 			      "runs %.*s, copied in from another host %.0fs earlier",
 			      (int)n, p, ago);
-		es->c.dp->flags |= ESPY_DP_XFER_TOOL;
 	} else if (fe.tool & (ESPY_TOOL_TRANSFER | ESPY_TOOL_NETCAT)) {
 		espy_hits_add(&es->hits, ESPY_T_TOOL_XFER,
 			      espy_techs[ESPY_T_TOOL_XFER].weight + 5,
 			      "runs %.*s, downloaded %.0fs earlier", (int)n, p,
 			      ago);
-		es->c.dp->flags |= ESPY_DP_XFER_TOOL;
 	} else if (fe.flags & FILE_REMOTE) {
 		espy_hits_add(&es->hits, ESPY_T_TOOL_XFER, 35,
 			      "runs %.*s, written by a remote session %.0fs earlier",
@@ -225,8 +223,6 @@ void espy_track_fanout(struct espy_detect *d, struct espy_evstate *es)
 			(uint32_t)espy_hash_pair(ah, n->remote_port));
 	nh = s->nfan_hosts;
 	np = s->nfan_pairs;
-	es->fan_hosts = nh;
-	es->fan_pairs = np;
 	if (grew && (nh >= 4 || np >= 4))
 		espy_ev_add_feat(es, ESPY_FEAT_FANOUT,
 			 espy_hash_pair(es->c.dp ? es->c.dp->prog : 0,

@@ -64,5 +64,5 @@ $(VM_DIR)/%/initrd.gz: $(VM_DIR)/%/espy.ko $(VM_GUEST_BINS) $(VM_ESPYD) \
 		$(VM_GUEST_BINS) $(VM_ESPYD)
 
 # Pattern-built files that only feed others: keep them between runs.
-.PRECIOUS: $(VM_DIR)/%/kernel.env $(VM_DIR)/%/espy.ko $(VM_DIR)/%/initrd.gz \
-	   $(VM_DIR)/guest/%
+.PRECIOUS: $(VM_DIR)/%/kernel.env $(VM_DIR)/%/espy.ko $(VM_DIR)/%/initrd.gz
+.SECONDARY: $(VM_GUEST_BINS)

@@ -29,10 +29,18 @@ lab_benign() {
 		ssh root@srv.lab.internal 'uptime; df -h /; tail -n 5 /var/log/syslog; dpkg -l openssh-server >/dev/null'
 	" >/dev/null 2>&1 || lab_log "round $r: ops's work failed"
 
-	# the nightly jobs of every host
+	# every host: its health check (every few minutes, so several times
+	# a round), the nightly cron.daily (log rotation, backups) and the
+	# daily upgrade; each is its own cron entry or timer, its own session
 	local h
 	for h in ws srv db; do
+		for _ in 1 2 3; do
+			on "$h" /opt/lab/monitor >/dev/null 2>&1 ||
+				lab_log "round $r: the health check on $h failed"
+		done
 		on "$h" run-parts /etc/cron.daily >/dev/null 2>&1 ||
 			lab_log "round $r: cron.daily on $h failed"
+		on "$h" /opt/lab/pkg >/dev/null 2>&1 ||
+			lab_log "round $r: the upgrade on $h failed"
 	done
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The intrusion, typed into a root shell on ws by someone who got there
 # through alice's login (her audit login uid).  Fed to the shell on stdin by

@@ -43,7 +43,6 @@ login() {
 }
 
 lab_netns() { stat -L -c %i "/proc/${LAB_K[$1]}/ns/net"; }
-lab_mntns() { stat -L -c %i "/proc/${LAB_K[$1]}/ns/mnt"; }
 
 # ---- building the hosts' private files ---------------------------------
 
@@ -120,11 +119,11 @@ lab_mkhost() {	# lab_mkhost HOST
 		seq -f "$(date '+%b %d %H:%M:%S') $host lab[%g]: started" 1 20 >"$h/var/log/$u"
 	done
 	chmod 640 "$h/var/log/auth.log"
-	# the jobs of this host's cron.daily
-	install -m 0755 "$LAB_SRC/cron/monitor" "$LAB_SRC/cron/logrotate" \
-		"$LAB_SRC/cron/pkg" "$h/etc/cron.daily/"
-	[ "$host" = db ] || install -m 0755 "$LAB_SRC/cron/backup" "$h/etc/cron.daily/"
-	cp "$LAB_SRC/cron/logrotate.conf" "$h/opt/lab/"
+	# its jobs: cron.daily, the upgrade timer's, the health check
+	install -m 0755 "$LAB_SRC/jobs/logrotate" "$h/etc/cron.daily/"
+	[ "$host" = db ] || install -m 0755 "$LAB_SRC/jobs/backup" "$h/etc/cron.daily/"
+	install -m 0755 "$LAB_SRC/jobs/monitor" "$LAB_SRC/jobs/pkg" "$h/opt/lab/"
+	cp "$LAB_SRC/jobs/logrotate.conf" "$h/opt/lab/"
 	cp "$LAB/labapp_1.0_all.deb" "$h/opt/pkgs/"
 	echo "Package: labapp" >"$h/opt/pkgdb/status"
 }
@@ -188,8 +187,7 @@ lab_files() {
 # ---- namespaces, network, services -------------------------------------
 
 lab_wait_file() {	# lab_wait_file FILE SECONDS
-	local i
-	for i in $(seq $(($2 * 10))); do
+	for _ in $(seq $(($2 * 10))); do
 		[ -e "$1" ] && return 0
 		sleep 0.1
 	done
@@ -226,7 +224,7 @@ lab_network() {
 }
 
 lab_services() {
-	local k i
+	local k
 	for k in srv db; do
 		on "$k" /usr/sbin/sshd -t || return 1
 		on "$k" /usr/sbin/sshd -D -e 2>>"$LAB/h/$k.sshd.log" &
@@ -234,7 +232,7 @@ lab_services() {
 	done
 	on db /usr/bin/python3 "$LAB_SRC/services.py" "${LAB_IP[db]}" 2>>"$LAB/h/db.services.log" &
 	LAB_PIDS="$LAB_PIDS $!"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		on ws bash -c "exec 3<>/dev/tcp/${LAB_IP[srv]}/22 && exec 4<>/dev/tcp/${LAB_IP[db]}/22 && exec 5<>/dev/tcp/${LAB_IP[db]}/8443" \
 			2>/dev/null && return 0
 		sleep 0.1

@@ -28,6 +28,8 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/fsuid.h>
+#include <linux/openat2.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 
@@ -39,6 +41,7 @@
 struct wl_out {
 	pid_t espyd;		/* the excluded process, target of kill */
 	pid_t grandchild;
+	pid_t grandchild2;	/* wl_extra's script */
 	int create_fd;
 	ino_t create_ino;
 	ino_t secret_ino;
@@ -289,6 +292,99 @@ static inline void wl_priv(struct wl_out *o)
 		wl_fail(o, "kill");
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0))
 		wl_fail(o, "ptrace");
+}
+
+/* ---- the rest of the syscall families, for the parity test ------------ */
+
+static inline void wl_extra(struct wl_out *o)
+{
+	struct open_how how = { .flags = O_CREAT | O_RDWR, .mode = 0600 };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(WL_PORT + 2),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	static const unsigned char q[] = {
+		0x43, 0x21, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+		4, 'm', 'a', 'i', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+		3, 'c', 'o', 'm', 0, 0, 28, 0, 1,
+	};
+	struct sockaddr_in dns = { .sin_family = AF_INET,
+				   .sin_port = htons(53),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	unsigned char pkt[sizeof(q)];
+	struct iovec iov = { pkt, sizeof(pkt) }, liov, riov;
+	struct msghdr mh = { .msg_name = &dns, .msg_namelen = sizeof(dns),
+			     .msg_iov = &iov, .msg_iovlen = 1 };
+	char *argv[] = { WL_DIR "/script.sh", "arg", NULL };
+	char *envp[] = { "PATH=/bin", NULL };
+	char buf[8] = "abc", dst[8];
+	int fd, sv[2];
+	pid_t c;
+
+	if (chdir(WL_DIR))
+		wl_fail(o, "chdir");
+	fd = syscall(SYS_openat2, AT_FDCWD, "o2", &how, sizeof(how));
+	if (fd < 0)
+		wl_fail(o, "openat2");
+	close(fd);
+	fd = creat("cr", 0644);
+	close(fd);
+	if (mkdirat(AT_FDCWD, "d2", 0755))
+		wl_fail(o, "mkdirat");
+	fd = open(WL_DIR, O_RDONLY | O_DIRECTORY);
+	if (syscall(SYS_renameat2, fd, "o2", fd, "d2/o3", 0))
+		wl_fail(o, "renameat2");
+	if (linkat(fd, "cr", AT_FDCWD, "cr2", 0))
+		wl_fail(o, "linkat");
+	if (symlinkat("cr", fd, "sl"))
+		wl_fail(o, "symlinkat");
+	if (fchownat(fd, "cr", 0, 0, 0) || lchown("sl", 0, 0))
+		wl_fail(o, "fchownat");
+	if (unlinkat(fd, "d2/o3", 0) || unlinkat(fd, "d2", AT_REMOVEDIR))
+		wl_fail(o, "unlinkat");
+	unlink("sl");
+	unlink("cr2");
+	unlink("cr");
+	close(fd);
+	if (setreuid(0, 0) || setregid(-1, 0) || setfsuid(0) < 0)
+		wl_fail(o, "setreuid");
+	liov.iov_base = buf;
+	liov.iov_len = 3;
+	riov.iov_base = dst;
+	riov.iov_len = 3;
+	if (syscall(SYS_process_vm_writev, getpid(), &liov, 1, &riov, 1, 0) != 3)
+		wl_fail(o, "process_vm_writev");
+	if (syscall(SYS_tgkill, o->espyd, o->espyd, 0))
+		wl_fail(o, "tgkill");
+	/* AF_UNIX and IPv6 connects that find nobody */
+	strcpy(un.sun_path, WL_DIR "/nosock");
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(fd, (void *)&un, sizeof(un));
+	close(fd);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	connect(fd, (void *)&a6, sizeof(a6));
+	close(fd);
+	memcpy(pkt, q, sizeof(q));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (sendmsg(fd, &mh, 0) < 0)
+		wl_fail(o, "sendmsg");
+	close(fd);
+	/* a script run with its stdout on a socket */
+	fd = open(WL_DIR "/script.sh", O_CREAT | O_WRONLY | O_TRUNC, 0755);
+	if (fd < 0 || write(fd, "#!/bin/sh\nexit 0\n", 17) != 17)
+		wl_fail(o, "script");
+	close(fd);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	c = fork();
+	if (!c) {
+		dup2(sv[1], 1);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	waitpid(c, NULL, 0);
+	o->grandchild2 = c;
+	close(sv[0]);
+	close(sv[1]);
 }
 
 #endif /* ESPY_VM_WORKLOAD_H */
