@@ -37,13 +37,18 @@ diag() { sed 's/^/# /' "$@"; }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (eBPF sensors, namespaces)"
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "no kernel BTF (/sys/kernel/btf/vmlinux)"
-for c in sshd:/usr/sbin/sshd ssh ssh-keygen scp rsync ip nsenter unshare setpriv \
+for c in sshd:/usr/sbin/sshd ssh ssh-keygen scp rsync ip nsenter unshare setpriv flock \
 	 jq cc tar gzip logrotate dpkg-deb busybox python3:/usr/bin/python3; do
 	p=${c#*:}
 	command -v "$p" >/dev/null || skip_all "${c%%:*} is not installed"
 done
 [ -x "$ESPYD" ] || skip_all "$ESPYD not built"
 [ -x "$ESPY" ] || skip_all "$ESPY not built"
+
+# One lab at a time on a machine: espyd learns from the whole kernel, so a
+# second lab's intrusion would be learned as this one's routine.
+exec 9>>/run/lock/espy-e2e-lab.lock 2>/dev/null || exec 9>>/tmp/espy-e2e-lab.lock
+flock -w 900 9 || skip_all "another lab run held the lock for 15 minutes"
 
 # shellcheck source=lab/lab.bash
 . tests/e2e/lab/lab.bash
