@@ -31,7 +31,7 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 		   -D_GNU_SOURCE -DESPY_VERSION='"$(VERSION)"' \
 		   -Iinclude -Iuser/lib -I$(O) -I$(O)/kselftest
-LDLIBS		:= -lbpf -lelf -lz -linih -ljson-c -lm
+LDLIBS		:= -lbpf -lelf -lz -ldeflate -linih -ljson-c -lm
 
 BPF_CFLAGS	:= -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 		   -Iinclude -I$(O) -Ibpf

@@ -10,15 +10,20 @@
 #
 # Environment: PROCS (default 50000), EVENTS (per process, default 19),
 # RUNS (default 3; the median is reported), WORK_CPU (default the last CPU),
-# PRIO (default "chrt -f 10").
+# PRIO (default "chrt -f 10"), MAX_PROCS (--max-procs, default 131072),
+# ESPY (the espy binary, default build/espy).
+# Figures are records per CPU second (user + system) of the replay.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=${1:-build/bench/replay}
-ESPY=build/espy
+ESPY=${ESPY:-build/espy}
 GENREC=build/bench/genrec
 PROCS=${PROCS:-50000}
 EVENTS=${EVENTS:-19}
 RUNS=${RUNS:-3}
+# room for every process of the recording, so that none is evicted (espyd's
+# default, 32768, is smaller than PROCS and the scores would then differ)
+MAX_PROCS=${MAX_PROCS:-131072}
 WORK_CPU=${WORK_CPU:-$(($(nproc) - 1))}
 # real-time, like run.sh's workload, so that other work on a shared machine
 # does not count as replay time
@@ -45,7 +50,10 @@ RECORDS=$(echo "$gen" | awk 'NR == 1 { print $1 }')
 while IFS= read -r line; do echo "replay: $line"; done <<< "$gen"
 echo "replay: recording $(du -h "$REC" | cut -f1) compressed, on CPU $WORK_CPU"
 
-# One timed replay: prints "SECONDS MAXRSS_KB EXIT" from /usr/bin/time -v.
+# One timed replay: prints "CPU_SECONDS MAXRSS_KB EXIT" from /usr/bin/time:
+# user + system CPU time, not wall time, which on a shared machine counts
+# other work too.  The format is ours (-f), so that the parsing does not
+# depend on GNU time's -v layout or the locale.
 replay_once() {	# label, extra args...
 	local label=$1 t out
 	shift
@@ -53,16 +61,11 @@ replay_once() {	# label, extra args...
 	out=$OUT/replay.$label.out
 	# every event as JSON is about 1 KB a record: encoded, not kept
 	[ "$label" = json ] && out=/dev/null
-	$PRIO taskset -c "$WORK_CPU" /usr/bin/time -v "$ESPY" replay "$@" \
-		-o "$out" "$REC" > /dev/null 2> "$t"
-	awk -F': ' '
-		/Elapsed \(wall clock\)/ {
-			n = split($2, p, ":"); s = 0
-			for (i = 1; i <= n; i++) s = s * 60 + p[i]
-		}
-		/Maximum resident set size/ { rss = $2 }
-		/Exit status/ { rc = $2 }
-		END { print s, rss, rc }' "$t"
+	LC_ALL=C $PRIO taskset -c "$WORK_CPU" /usr/bin/time \
+		-f 'espy-time %U %S %M %x' "$ESPY" replay \
+		--max-procs "$MAX_PROCS" "$@" -o "$out" "$REC" > /dev/null 2> "$t"
+	awk '$1 == "espy-time" { s = $2 + $3; rss = $4; rc = $5 }
+		END { print s + 0, rss + 0, (rc == "" ? 1 : rc) }' "$t"
 }
 
 measure() {	# label, extra args...
@@ -73,7 +76,7 @@ measure() {	# label, extra args...
 		read -r s r rc <<< "$line"
 		if [ "$rc" != 0 ]; then
 			echo "replay $label: espy replay exited $rc:"
-			grep -v '^\s' "$OUT/time.$label" | tail -3 | sed 's/^/  /'
+			grep -v '^espy-time ' "$OUT/time.$label" | tail -3 | sed 's/^/  /'
 			return 1
 		fi
 		secs="$secs $s"
@@ -84,7 +87,7 @@ measure() {	# label, extra args...
 		{ t[NR] = $1 }
 		END {
 			m = t[int((NR + 1) / 2)]
-			printf "replay %-6s %8.0f records/s (%d records in %.2f s, median of %d), peak RSS %.1f MiB\n", label, (m > 0 ? n / m : 0), n, m, NR, rss / 1024
+			printf "replay %-6s %8.0f records/CPU-s (%d records in %.2f CPU s, median of %d), peak RSS %.1f MiB\n", label, (m > 0 ? n / m : 0), n, m, NR, rss / 1024
 		}'
 	cat "$OUT/replay.$label.out" "$OUT/time.$label" 2>/dev/null |
 		grep -h '^espy replay: .*records, ' |

@@ -315,19 +315,24 @@ static __always_inline void espy_neg_key(struct espy_neg_key *k,
 					 struct file *f)
 {
 	struct fs_struct *fs = BPF_CORE_READ(espy_task(), fs);
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct path fp = {}, root = {};
+	struct dentry *d;
 
 	/* generations first: a walk that races with a bump files its verdict
 	 * under the old generation, where no later lookup looks */
 	k->gen_fs = espy_gen(ESPY_GEN_FS);
 	k->gen_interest = espy_gen(ESPY_GEN_INTEREST);
+	/* every probe read counts on this path: whole struct paths */
+	bpf_core_read(&fp, sizeof(fp), &f->f_path);
+	bpf_core_read(&root, sizeof(root), &fs->root);
+	d = fp.dentry;
 	k->dentry = (__u64)d;
-	k->mnt = (__u64)BPF_CORE_READ(f, f_path.mnt);
+	k->mnt = (__u64)fp.mnt;
 	k->inode = (__u64)BPF_CORE_READ(d, d_inode);
 	k->parent = (__u64)BPF_CORE_READ(d, d_parent);
 	k->hash_len = BPF_CORE_READ(d, d_name.hash_len);
-	k->root_dentry = (__u64)BPF_CORE_READ(fs, root.dentry);
-	k->root_mnt = (__u64)BPF_CORE_READ(fs, root.mnt);
+	k->root_dentry = (__u64)root.dentry;
+	k->root_mnt = (__u64)root.mnt;
 }
 
 static __always_inline int espy_open_is_write(__u64 flags)

@@ -6,12 +6,13 @@ set -eu
 
 # build: compilers, libbpf/bpftool for the skeleton, libelf+zlib under libbpf,
 #        inih for the configuration file, json-c for the CLI's JSON,
+#        libdeflate for fast whole-block inflate in recordings,
 #        linux-source-6.1 for the kselftest harness headers.
-BUILD="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libjson-c-dev
+BUILD="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libjson-c-dev libdeflate-dev
        pkg-config linux-source-6.1 xz-utils perl"
 # tests: namespaces lab (iproute2, OpenSSH, rsync), Prometheus, the VM tier
 #        (QEMU, busybox, Debian kernels and headers), fuzzing runtimes.
-TEST="iproute2 openssh-server openssh-client rsync cron procps psmisc jq curl
+TEST="iproute2 openssh-server openssh-client rsync cron procps psmisc jq curl python3 util-linux
       prometheus qemu-system-x86 busybox-static cpio kmod
       libclang-rt-14-dev logrotate man-db systemd"
 # bench: the peers espy is compared with.

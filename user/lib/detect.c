@@ -120,6 +120,15 @@ static int release_one(void *ctx, struct espy_proc *p)
 	return 0;
 }
 
+void espy_detect_prefetch(const struct espy_detect *d,
+			  const struct espy_proc *p)
+{
+	const struct espy_dproc *dp = p->session;
+
+	if (dp && dp->sess_id && dp->sess_idx < d->cfg.max_sessions)
+		__builtin_prefetch(&d->sess[dp->sess_idx]);
+}
+
 void espy_detect_free(struct espy_detect *d)
 {
 	if (!d)

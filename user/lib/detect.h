@@ -104,6 +104,12 @@ void espy_detect_attach(struct espy_detect *d, struct espy_proctab *t);
 
 /* The stage itself (espy_detect_fn): ctx is the struct espy_detect. */
 int espy_detect_event(void *ctx, struct espy_event *ev);
+/*
+ * A hint for a reader that knows @p's next record is near (replay): start
+ * loading its session into the CPU cache.  Changes nothing else.
+ */
+void espy_detect_prefetch(const struct espy_detect *d,
+			  const struct espy_proc *p);
 
 /* Mode control (control socket, `espy baseline learn|detect`). */
 int espy_detect_set_mode(struct espy_detect *d, enum espy_mode m);

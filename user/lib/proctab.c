@@ -27,6 +27,7 @@ struct espy_proctab {
 	struct espy_proctab_opts o;
 	struct espy_proc **bucket;
 	uint32_t nbucket;		/* power of two */
+	uint32_t hshift;		/* 32 - log2(nbucket) */
 	uint32_t n;
 	struct lru live, exited;
 	uint64_t now;			/* newest record time seen */
@@ -67,7 +68,12 @@ static struct lru *lru_of(struct espy_proctab *t, struct espy_proc *p)
 
 static uint32_t hash_tgid(const struct espy_proctab *t, uint32_t tgid)
 {
-	return (uint32_t)(tgid * 2654435761U) & (t->nbucket - 1);
+	/*
+	 * Fibonacci hashing: the product's high bits mix every bit of the
+	 * tgid, its low bits only the tgid's low bits, which left sequential
+	 * tgids in long chains.
+	 */
+	return (uint32_t)(tgid * 2654435761U) >> t->hshift;
 }
 
 int espy_proctab_init(struct espy_proctab **out,
@@ -91,8 +97,11 @@ int espy_proctab_init(struct espy_proctab **out,
 	if (t->o.argv_max > ESPY_ARGV_MAX)
 		t->o.argv_max = ESPY_ARGV_MAX;
 	t->nbucket = 64;
-	while (t->nbucket < t->o.max && t->nbucket < (1U << 24))
+	t->hshift = 32 - 6;
+	while (t->nbucket < t->o.max && t->nbucket < (1U << 24)) {
 		t->nbucket <<= 1;
+		t->hshift--;
+	}
 	t->bucket = calloc(t->nbucket, sizeof(*t->bucket));
 	if (!t->bucket) {
 		free(t);
@@ -219,6 +228,31 @@ static struct espy_proc *lookup(struct espy_proctab *t, uint32_t tgid,
 		if (p->tgid == tgid && start_match(p, start_ns, approx))
 			return p;
 	return NULL;
+}
+
+void espy_proctab_prefetch(const struct espy_proctab *t, uint32_t tgid,
+			   int level)
+{
+	struct espy_proc *const *b = &t->bucket[hash_tgid(t, tgid)];
+
+	if (level == 0) {
+		__builtin_prefetch(b);
+		return;
+	}
+	if (!*b)
+		return;
+	if (level == 1)
+		__builtin_prefetch(*b);
+	else if ((*b)->tgid == tgid && (*b)->session)
+		__builtin_prefetch((*b)->session);
+}
+
+struct espy_proc *espy_proctab_peek(const struct espy_proctab *t,
+				    uint32_t tgid)
+{
+	struct espy_proc *p = t->bucket[hash_tgid(t, tgid)];
+
+	return p && p->tgid == tgid ? p : NULL;
 }
 
 struct espy_proc *espy_proctab_find(struct espy_proctab *t, uint32_t tgid,
@@ -376,7 +410,8 @@ static void refresh(struct espy_proctab *t, struct espy_proc *p,
 	}
 	if (h->ts_ns > p->last_ns)
 		p->last_ns = h->ts_ns;
-	if (!(p->flags & ESPY_PROC_EXITED)) {
+	/* already the newest: relinking would only touch its neighbours */
+	if (!(p->flags & ESPY_PROC_EXITED) && t->live.tail != p) {
 		lru_del(&t->live, p);
 		lru_add_tail(&t->live, p);
 	}

@@ -107,6 +107,17 @@ struct espy_proc *espy_proctab_find(struct espy_proctab *t, uint32_t tgid,
 				    uint64_t start_ns);
 /* The most recent process with this tgid that has not exited, or NULL. */
 struct espy_proc *espy_proctab_find_live(struct espy_proctab *t, uint32_t tgid);
+/*
+ * Hints for a reader that knows which processes come next (replay): level 0
+ * prefetches @tgid's hash bucket, level 1 the first entry in it, level 2
+ * that entry's detection state.  Give each level a record or two after the
+ * one before; nothing changes but what is in the CPU cache.
+ */
+void espy_proctab_prefetch(const struct espy_proctab *t, uint32_t tgid,
+			   int level);
+/* The first entry of @tgid's bucket if it is @tgid's, for such hints. */
+struct espy_proc *espy_proctab_peek(const struct espy_proctab *t,
+				    uint32_t tgid);
 /* p's parent entry, or NULL when unknown or gone. */
 struct espy_proc *espy_proctab_parent(struct espy_proctab *t,
 				      const struct espy_proc *p);

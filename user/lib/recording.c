@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,7 +289,12 @@ int espy_rec_writer_close(struct espy_rec_writer *w)
 /* ---- reader --------------------------------------------------------- */
 
 struct espy_rec_reader {
-	z_stream zs;
+	/*
+	 * libdeflate rather than zlib's inflate: a block is inflated whole into
+	 * a buffer of known size, where libdeflate is about twice as fast,
+	 * which counts at a million records a second (issue 2).
+	 */
+	struct libdeflate_decompressor *dz;
 	FILE *f;
 	uint64_t off;			/* file offset of the next block */
 	uint64_t block;			/* index of the next block */
@@ -401,7 +407,8 @@ int espy_rec_reader_open(struct espy_rec_reader **out, const char *path,
 		ret = -ENOMEM;
 		goto free_bufs;
 	}
-	if (inflateInit2(&r->zs, -15) != Z_OK) {
+	r->dz = libdeflate_alloc_decompressor();
+	if (!r->dz) {
 		ret = -ENOMEM;
 		goto free_bufs;
 	}
@@ -417,14 +424,26 @@ free_r:
 	return ret;
 }
 
+/* zlib's words for the same failures, as earlier versions reported them */
+static const char *inflate_error(enum libdeflate_result zr)
+{
+	switch (zr) {
+	case LIBDEFLATE_SUCCESS:
+		return "length differs";
+	case LIBDEFLATE_INSUFFICIENT_SPACE:
+		return "buffer error";
+	default:
+		return "data error";
+	}
+}
+
 /* Read and inflate the next block; 1 loaded, 0 clean end, <0 damage. */
 static int load_block(struct espy_rec_reader *r)
 {
 	unsigned char h[BLK_HDR];
 	uint32_t magic, rawlen, clen, nrec;
-	uLongf out;
-	size_t n;
-	int zr;
+	size_t n, in, out;
+	enum libdeflate_result zr;
 
 	for (;;) {
 		n = fread(h, 1, sizeof(h), r->f);
@@ -467,19 +486,13 @@ static int load_block(struct espy_rec_reader *r)
 				set_damage(r, ESPY_RECD_IO, r->off, NULL) :
 				set_damage(r, ESPY_RECD_BLOCK_TRUNC, r->off,
 					   " (%zu of %u bytes)", n, clen);
-		if (espy_le32_get(h + 16) != crc32(0, r->z, clen))
+		if (espy_le32_get(h + 16) != libdeflate_crc32(0, r->z, clen))
 			return set_damage(r, ESPY_RECD_BLOCK_CRC, r->off, NULL);
-		inflateReset(&r->zs);
-		r->zs.next_in = r->z;
-		r->zs.avail_in = clen;
-		r->zs.next_out = r->raw;
-		r->zs.avail_out = rawlen;
-		zr = inflate(&r->zs, Z_FINISH);
-		out = rawlen - r->zs.avail_out;
-		if (zr != Z_STREAM_END || out != rawlen || r->zs.avail_in)
+		zr = libdeflate_deflate_decompress_ex(r->dz, r->z, clen, r->raw,
+						      rawlen, &in, &out);
+		if (zr != LIBDEFLATE_SUCCESS || out != rawlen || in != clen)
 			return set_damage(r, ESPY_RECD_BLOCK_ZLIB, r->off,
-					  " (%s)", zr == Z_STREAM_END ?
-					  "length differs" : zError(zr));
+					  " (%s)", inflate_error(zr));
 		r->cur_off = r->off;
 		r->cur_block = r->block;
 		r->off += sizeof(h) + clen;
@@ -521,6 +534,28 @@ bad_frame:
 	return -EBADMSG;
 }
 
+int espy_rec_peek(const struct espy_rec_reader *r, unsigned int ahead,
+		  const void **rec, size_t *len)
+{
+	size_t pos = r->pos;
+	uint32_t l;
+
+	for (;;) {
+		if (r->rawlen < pos || r->rawlen - pos < 8)
+			return 0;
+		l = espy_le32_get(r->raw + pos);
+		if (l > r->rawlen - pos - 8 ||
+		    ((l + 7) & ~7U) > r->rawlen - pos - 8)
+			return 0;
+		if (!ahead--)
+			break;
+		pos += 8 + ((l + 7) & ~7U);
+	}
+	*rec = r->raw + pos + 8;
+	*len = l;
+	return 1;
+}
+
 const struct espy_rec_damage *espy_rec_reader_damage(
 	const struct espy_rec_reader *r)
 {
@@ -536,7 +571,7 @@ void espy_rec_reader_close(struct espy_rec_reader *r)
 {
 	if (!r)
 		return;
-	inflateEnd(&r->zs);
+	libdeflate_free_decompressor(r->dz);
 	fclose(r->f);
 	free(r->raw);
 	free(r->z);

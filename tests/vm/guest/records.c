@@ -827,9 +827,9 @@ TEST(kmod_flood_drops)
 	/* every call is accounted for, exactly */
 	EXPECT_EQ((uint64_t)flood_n, rec + drop);
 	EXPECT_EQ(rec, (uint64_t)got);
-	/* the child's exit came after the flood: written or counted */
-	EXPECT_EQ(1ULL, s1->records[ESPY_EV_EXIT] - s0->records[ESPY_EV_EXIT] +
-		  s1->drops[ESPY_EV_EXIT] - s0->drops[ESPY_EV_EXIT]);
+	/* the child's exit came after the flood: read, or counted as lost */
+	EXPECT_TRUE(coll_nth(c, ESPY_EV_EXIT, pid, 0) ||
+		    s1->drops[ESPY_EV_EXIT] > s0->drops[ESPY_EV_EXIT]);
 	/* the source's drop counters are the module's */
 	ASSERT_EQ(0, c->src.ops->drops(c->src.priv, by_type));
 	EXPECT_EQ(s1->drops[ESPY_EV_SETID], by_type[ESPY_EV_SETID]);

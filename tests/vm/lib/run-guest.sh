@@ -35,6 +35,13 @@ if LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
 	skip "/bin/busybox is dynamically linked: install busybox-static"
 fi
 
+# One run per series at a time: concurrent runs (two `make check` in one
+# tree) would rebuild the image and write the console under each other.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$vm/lock"
+	flock 9
+fi
+
 if ! make -s "vm-image-$series" >"$vm/make.log" 2>&1; then
 	if [ -r "$vm/unavailable" ]; then
 		skip "Debian linux $series packages: $(cat "$vm/unavailable")"
