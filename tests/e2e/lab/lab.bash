@@ -247,6 +247,10 @@ lab_setup() {
 	LAB=$(mktemp -d /var/tmp/espy-lab.XXXXXX) || return 1
 	chmod 755 "$LAB"
 	mkdir -p "$LAB/h"
+	# the hosts have private /tmp (and more): run the lab's scripts from a
+	# copy inside $LAB, so a checkout anywhere (even under /tmp) works
+	cp -a "$LAB_SRC" "$LAB/src" || return 1
+	LAB_SRC=$LAB/src
 	lab_files || { lab_log "building the hosts' files failed"; return 1; }
 	lab_keepers || return 1
 	lab_network || { lab_log "network setup failed"; return 1; }
