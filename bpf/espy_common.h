@@ -298,6 +298,9 @@ static __always_inline void espy_fill_hdr(struct espy_hdr *h, __u32 type,
 	h->flags = 0;
 	h->cpu = bpf_get_smp_processor_id();
 	h->_pad0 = 0;
+	/* Older kernels (6.1) copy the name without zero-filling the rest,
+	 * and h lives in a reused per-CPU scratch buffer. */
+	__builtin_memset(h->comm, 0, sizeof(h->comm));
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
