@@ -131,6 +131,18 @@ static void feat_label(struct espy_detect *d, struct espy_evstate *es,
 	}
 }
 
+/* "discovery, credential-access, ..." for the tactics set in chain. */
+static void tactic_list(uint32_t chain, char *tl, size_t len)
+{
+	int o = 0, t;
+
+	tl[0] = 0;
+	for (t = 0; t < ESPY_TA_NR && o < (int)len; t++)
+		if (chain & (1U << t))
+			o += snprintf(tl + o, len - o, "%s%s",
+				      o ? ", " : "", espy_tactic_names[t]);
+}
+
 void espy_explain(struct espy_detect *d, struct espy_evstate *es,
 		    struct espy_verdict *v, uint32_t chain, int alert_kind)
 {
@@ -141,26 +153,16 @@ void espy_explain(struct espy_detect *d, struct espy_evstate *es,
 
 	if (alert_kind == ESPY_ALERT_CHAIN) {
 		char tl[128];
-		int o = 0, t;
 
-		tl[0] = 0;
-		for (t = 0; t < ESPY_TA_NR && o < (int)sizeof(tl); t++)
-			if (chain & (1U << t))
-				o += snprintf(tl + o, sizeof(tl) - o, "%s%s",
-					      o ? ", " : "", espy_tactic_names[t]);
+		tactic_list(chain, tl, sizeof(tl));
 		espy_add_reason(v, "chain: %s (%u tactics) raise the session to %.0f",
 			   tl, espy_popcount(chain), s ? s->score : 0.0);
 	} else if (alert_kind == ESPY_ALERT_CRITICAL) {
 		espy_add_reason(v, "critical: this event alone scores %.0f", v->score);
 	} else if (alert_kind == ESPY_ALERT_GROWS) {
 		char tl[128];
-		int o = 0, t;
 
-		tl[0] = 0;
-		for (t = 0; t < ESPY_TA_NR && o < (int)sizeof(tl); t++)
-			if (chain & (1U << t))
-				o += snprintf(tl + o, sizeof(tl) - o, "%s%s",
-					      o ? ", " : "", espy_tactic_names[t]);
+		tactic_list(chain, tl, sizeof(tl));
 		espy_add_reason(v, "chain grows: a new technique in a session already alerting (%s; session %.0f)",
 				tl, s ? s->score : 0.0);
 	}
