@@ -324,6 +324,31 @@ static inline void synth_spawn(struct synth_world *w,
 	synth_feed(w, 1);
 }
 
+/*
+ * An ssh login: sshd accepts from peer, forks the session's process, which
+ * takes the user's login ids and becomes a login shell (*sh).
+ */
+static inline void synth_ssh_login(struct synth_world *w,
+				   const struct synth_proc *sshd,
+				   struct synth_proc *sh, const char *peer,
+				   uint32_t uid, uint32_t sessionid)
+{
+	struct synth_proc child;
+
+	synth_net(&w->r, ESPY_EV_ACCEPT, w->ts, sshd, "10.0.0.2", 22,
+		  peer, 41000, 5, 0);
+	synth_feed(w, 1);
+	child = *sshd;
+	child.tgid = w->next_pid++;
+	child.ppid = sshd->tgid;
+	child.start_ns = w->ts;
+	synth_fork(&w->r, w->ts, sshd, &child);
+	synth_feed(w, 1);
+	child.auid = child.uid = uid;
+	child.sessionid = sessionid;
+	synth_spawn(w, &child, sh, "/usr/bin/bash", "-bash", 0);
+}
+
 /* Run a short-lived command: spawn, then exit. */
 static inline void synth_run(struct synth_world *w,
 			     const struct synth_proc *parent, const char *exe,

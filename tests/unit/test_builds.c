@@ -46,7 +46,7 @@ static void world_init(struct world *s)
 	struct espy_detect_config c;
 	struct synth_host a = SYNTH_HOST_A;
 	struct synth_world *w = &s->w;
-	struct synth_proc init, child;
+	struct synth_proc init;
 
 	espy_detect_config_default(&c);
 	c.mode = ESPY_MODE_DETECT;
@@ -59,18 +59,8 @@ static void world_init(struct world *s)
 		       "/sbin/init");
 	synth_existing(w, &s->sshd, 500, 1, 0, a, "/usr/sbin/sshd",
 		       "/usr/sbin/sshd -D");
-	synth_net(&w->r, ESPY_EV_ACCEPT, w->ts, &s->sshd, "10.0.0.2", 22,
-		  "10.0.0.66", 41000, 5, 0);
-	synth_feed(w, 1);
-	child = s->sshd;
-	child.tgid = w->next_pid++;
-	child.ppid = 500;
-	child.start_ns = w->ts;
-	synth_fork(&w->r, w->ts, &s->sshd, &child);
-	synth_feed(w, 1);
-	child.auid = child.uid = 1000;
-	child.sessionid = 7;
-	synth_spawn(w, &child, &s->sh, "/usr/bin/bash", "-bash", 0);
+	/* a login from 10.0.0.66 */
+	synth_ssh_login(w, &s->sshd, &s->sh, "10.0.0.66", 1000, 7);
 }
 
 /* writer (argv) writes path in the remote session, then the shell runs it */

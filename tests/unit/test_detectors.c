@@ -27,7 +27,6 @@ static void sc_init(struct sc *s)
 	struct espy_detect_config c;
 	struct synth_host a = SYNTH_HOST_A;
 	struct synth_world *w = &s->w;
-	struct synth_proc child;
 
 	espy_detect_config_default(&c);
 	c.mode = ESPY_MODE_DETECT;
@@ -44,18 +43,7 @@ static void sc_init(struct sc *s)
 	s->con.auid = 0;
 	s->con.sessionid = 1;
 	/* a login from 10.0.0.66 */
-	synth_net(&w->r, ESPY_EV_ACCEPT, w->ts, &s->sshd, "10.0.0.2", 22,
-		  "10.0.0.66", 41000, 5, 0);
-	synth_feed(w, 1);
-	child = s->sshd;
-	child.tgid = w->next_pid++;
-	child.ppid = 500;
-	child.start_ns = w->ts;
-	synth_fork(&w->r, w->ts, &s->sshd, &child);
-	synth_feed(w, 1);
-	child.auid = child.uid = 1000;
-	child.sessionid = 7;
-	synth_spawn(w, &child, &s->sh, "/usr/bin/bash", "-bash", 0);
+	synth_ssh_login(w, &s->sshd, &s->sh, "10.0.0.66", 1000, 7);
 }
 
 /* Run exe with argv from parent; return the exec's verdict. */
