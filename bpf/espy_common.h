@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Shared state of the espy eBPF sensors: configuration, maps, the record
- * header, emission with batched wakeups and drop counting, and the per-task
- * stash that carries syscall arguments from sys_enter_X to sys_exit_X.
+ * header, emission with batched wakeups and drop counting, and the
+ * exit-only syscall programs that read their arguments back from the
+ * task's saved registers.
  */
 #ifndef ESPY_BPF_COMMON_H
 #define ESPY_BPF_COMMON_H
@@ -111,6 +112,10 @@ _Static_assert(ESPY_BPF_ATTR_PROG_NAME == offsetof(union bpf_attr, prog_name),
 const volatile __u32 cfg_self_tgid = 0;		/* espyd: excluded, protected */
 const volatile __u64 cfg_wakeup_bytes = 65536;	/* wake reader above this */
 const volatile __u64 cfg_cookie_key = 0;		/* hides kernel addresses */
+/* from the C library's <sys/syscall.h>; -1 where the arch has none */
+const volatile __s32 cfg_nr_unlink = -1;
+const volatile __s32 cfg_nr_unlinkat = -1;
+const volatile __s32 cfg_nr_rmdir = -1;
 
 /*
  * State of a bpf_loop walk.  It lives in the scratch map rather than on
@@ -186,20 +191,6 @@ struct {
 	__type(value, struct espy_filter_val);
 } filter_name SEC(".maps");
 
-/* Syscall arguments between sys_enter_X and sys_exit_X, keyed by tid. */
-struct espy_stash {
-	__u64 args[6];
-	__u32 type;		/* enum espy_rec_type */
-	__u32 op;		/* enum espy_priv_op or a variant of type */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u32);
-	__type(value, struct espy_stash);
-} stash SEC(".maps");
-
 static __always_inline struct espy_scratch *espy_scratch(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -235,14 +226,24 @@ static __always_inline __u64 espy_sock_cookie(const void *sk)
 }
 
 /*
- * Wake the reader only when enough is queued or the record is urgent;
- * otherwise the reader's poll timer picks the record up (bounded latency).
+ * Wake the reader once per crossing of cfg_wakeup_bytes, or for an urgent
+ * record; otherwise the reader's poll timer picks records up (bounded
+ * latency).  Waking on every record above the mark would send the CPU a
+ * self-IPI per record until the reader has run and drained the ring: the
+ * most expensive thing a producer can do in a VM.  size: bytes this record
+ * adds (header included), already counted in AVAIL_DATA when reserved.
  */
-static __always_inline __u64 espy_wake_flags(int urgent)
+static __always_inline __u64 espy_wake_flags(int urgent, __u64 size,
+					     int reserved)
 {
+	__u64 avail;
+
 	if (urgent)
 		return BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes)
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (!reserved)
+		avail += size;
+	if (avail >= cfg_wakeup_bytes && avail - size < cfg_wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -251,18 +252,24 @@ static __always_inline void espy_emit(void *rec, __u32 size, __u32 type,
 				      int urgent)
 {
 	size &= ESPY_REC_MASK;
-	if (bpf_ringbuf_output(&events, rec, size, espy_wake_flags(urgent)))
+	if (bpf_ringbuf_output(&events, rec, size,
+			       espy_wake_flags(urgent, size + BPF_RINGBUF_HDR_SZ, 0)))
 		espy_count_drop(type);
 }
 
-static __always_inline void espy_submit(void *rec, int urgent)
+static __always_inline void espy_submit(void *rec, __u32 size, int urgent)
 {
-	bpf_ringbuf_submit(rec, espy_wake_flags(urgent));
+	bpf_ringbuf_submit(rec, espy_wake_flags(urgent,
+						size + BPF_RINGBUF_HDR_SZ, 1));
 }
 
+/*
+ * A BTF-typed task: fields read through it are plain loads (the JIT
+ * guards them), not a helper call per field as with bpf_probe_read.
+ */
 static __always_inline struct task_struct *espy_task(void)
 {
-	return (struct task_struct *)bpf_get_current_task();
+	return bpf_get_current_task_btf();
 }
 
 /* The common header, from the current task. */
@@ -270,29 +277,35 @@ static __always_inline void espy_fill_hdr(struct espy_hdr *h, __u32 type,
 					  __u32 size)
 {
 	struct task_struct *t = espy_task();
-	const struct cred *cred = BPF_CORE_READ(t, cred);
-	struct nsproxy *ns = BPF_CORE_READ(t, nsproxy);
+	const struct cred *cred = t->cred;
+	struct nsproxy *ns = t->nsproxy;
 	__u64 id = bpf_get_current_pid_tgid();
 
 	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
+	h->start_ns = t->group_leader->start_boottime;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->tgid = id >> 32;
 	h->tid = (__u32)id;
-	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
-	h->uid = BPF_CORE_READ(cred, uid.val);
-	h->gid = BPF_CORE_READ(cred, gid.val);
-	h->euid = BPF_CORE_READ(cred, euid.val);
-	h->egid = BPF_CORE_READ(cred, egid.val);
+	h->ppid = t->real_parent->tgid;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
+	h->euid = cred->euid.val;
+	h->egid = cred->egid.val;
 	if (bpf_core_field_exists(t->loginuid)) {
-		h->auid = BPF_CORE_READ(t, loginuid.val);
-		h->sessionid = BPF_CORE_READ(t, sessionid);
+		h->auid = t->loginuid.val;
+		h->sessionid = t->sessionid;
 	} else {
 		h->auid = (__u32)-1;
 		h->sessionid = (__u32)-1;
 	}
-	h->mntns = BPF_CORE_READ(ns, mnt_ns, ns.inum);
-	h->netns = BPF_CORE_READ(ns, net_ns, ns.inum);
+	/* a task past exit_task_namespaces() has none */
+	if (ns) {
+		h->mntns = ns->mnt_ns->ns.inum;
+		h->netns = ns->net_ns->ns.inum;
+	} else {
+		h->mntns = 0;
+		h->netns = 0;
+	}
 	h->type = type;
 	h->size = size;
 	h->flags = 0;
@@ -304,44 +317,96 @@ static __always_inline void espy_fill_hdr(struct espy_hdr *h, __u32 type,
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
-/* ---- stash ------------------------------------------------------------ */
+/* ---- syscalls ----------------------------------------------------------- */
 
-static __always_inline void espy_stash_put(struct espy_stash *st)
+/*
+ * Syscalls are traced at sys_exit only.  Their arguments are read back
+ * from the user registers that the entry code saved: syscalls get them
+ * through a pointer and leave them be (the return value register aside),
+ * and ptrace changes made at syscall entry are already in them.  Hence one
+ * program per syscall, no per-thread map carrying arguments from sys_enter,
+ * and no sys_enter tracepoint enabled at all, a cost every syscall of every
+ * task would pay.  Compat (32-bit) syscalls do not fire these tracepoints.
+ */
+struct espy_call {
+	__u64 args[6];		/* normalised per family, see its header */
+	__u32 type;		/* enum espy_rec_type; ESPY_EV_NONE: skip */
+	__u32 op;		/* a variant of type */
+};
+
+static __always_inline struct pt_regs *espy_user_regs(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (bpf_map_update_elem(&stash, &tid, st, BPF_ANY))
-		espy_count_drop(st->type);
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-/* Take (copy and delete) this task's stash if it is of the given type. */
-static __always_inline int espy_stash_take(__u32 type, struct espy_stash *out)
+static __always_inline void espy_sys_args(__u64 *a)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct espy_stash *st = bpf_map_lookup_elem(&stash, &tid);
+	struct pt_regs *r = espy_user_regs();
 
-	if (!st)
-		return -1;
-	if (st->type != type) {
-		bpf_map_delete_elem(&stash, &tid);
-		return -1;
-	}
-	__builtin_memcpy(out, st, sizeof(*out));
-	bpf_map_delete_elem(&stash, &tid);
-	return 0;
+#if defined(__TARGET_ARCH_x86)
+	a[0] = r->di;
+	a[1] = r->si;
+	a[2] = r->dx;
+	a[3] = r->r10;
+	a[4] = r->r8;
+	a[5] = r->r9;
+#elif defined(__TARGET_ARCH_arm64)
+	a[0] = r->orig_x0;	/* x0 holds the return value by now */
+	a[1] = r->regs[1];
+	a[2] = r->regs[2];
+	a[3] = r->regs[3];
+	a[4] = r->regs[4];
+	a[5] = r->regs[5];
+#else
+#error "espy: syscall argument registers unknown for this architecture"
+#endif
 }
+
+/* The number of the syscall the current task is in (from any hook). */
+static __always_inline long espy_sys_nr(void)
+{
+	struct pt_regs *r = espy_user_regs();
+
+#if defined(__TARGET_ARCH_x86)
+	return r->orig_ax;
+#else
+	return r->syscallno;
+#endif
+}
+
+static __always_inline void espy_call_set(struct espy_call *c, __u32 type,
+					  __u32 op, __u64 a0, __u64 a1,
+					  __u64 a2, __u64 a3, __u64 a4,
+					  __u64 a5)
+{
+	c->args[0] = a0;
+	c->args[1] = a1;
+	c->args[2] = a2;
+	c->args[3] = a3;
+	c->args[4] = a4;
+	c->args[5] = a5;
+	c->type = type;
+	c->op = op;
+}
+
+/*
+ * The sys_exit program of syscall name.  The body that follows the macro
+ * normalises the raw arguments A[] into c (or leaves c->type at
+ * ESPY_EV_NONE to skip the call); handler(c, ret) builds the record.
+ */
+#define ESPY_SYSCALL(name, handler)						static __always_inline void espy_args_##name(struct espy_call *c, 						     const __u64 *A);		SEC("tracepoint/syscalls/sys_exit_" #name)				int espy_exit_##name(struct trace_event_raw_sys_exit *ctx)		{										struct espy_call c = {};						__u64 A[6];																	if (espy_is_self())								return 0;							espy_sys_args(A);							espy_args_##name(&c, A);						if (c.type == ESPY_EV_NONE)							return 0;							return handler(&c, ctx->ret);					}									static __always_inline void espy_args_##name(struct espy_call *c, 						     const __u64 *A)
 
 /* ---- files and sockets -------------------------------------------------- */
 
 static __always_inline struct file *espy_fd_file(struct task_struct *t, int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct fdtable *fdt = t->files->fdt;
 	struct file **arr;
 	struct file *f = NULL;
 
-	if (fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (__u32)fd >= fdt->max_fds)
 		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
+	arr = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
 }

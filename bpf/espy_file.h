@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * File events from per-syscall tracepoints.  sys_enter_X stashes the
- * arguments normalised per record type; sys_exit_X builds the record with
- * the result:
+ * File events from per-syscall sys_exit tracepoints.  Each syscall's
+ * arguments are normalised per record type into a struct espy_call:
  *   args[0] dfd (or fd)      args[1] user path (0: the fd itself)
  *   args[2] second dfd       args[3] second user path / times / flags
  *   args[4] mode, uid, length, flags   args[5] gid, open mode
@@ -13,7 +12,7 @@
 #include "espy_common.h"
 #include "espy_path.h"
 
-/* stash.op for the variants that change how a record is built */
+/* espy_call.op for the variants that change how a record is built */
 enum espy_file_op {
 	ESPY_FOP_PLAIN = 0,
 	ESPY_FOP_RMDIR,
@@ -42,22 +41,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct espy_rich_path);
 } rich_path SEC(".maps");
-
-static __always_inline int espy_file_enter(__u32 type, __u32 op, __u64 a0,
-					   __u64 a1, __u64 a2, __u64 a3,
-					   __u64 a4, __u64 a5)
-{
-	struct espy_stash st = {
-		.args = { a0, a1, a2, a3, a4, a5 },
-		.type = type,
-		.op = op,
-	};
-
-	if (espy_is_self())
-		return 0;
-	espy_stash_put(&st);
-	return 0;
-}
 
 static __always_inline struct espy_file *espy_file_init(struct espy_scratch *s,
 							__u32 type, long ret)
@@ -172,76 +155,7 @@ static __always_inline void espy_utimes(struct espy_file *fr, __u64 utimes)
 	fr->mtime_ns = t[1];
 }
 
-/* Everything but open: the record is built at sys_exit for every result. */
-static __always_inline int espy_file_exit(__u32 type, long ret)
-{
-	struct espy_scratch *s;
-	struct espy_file *fr;
-	struct espy_stash st;
-	__u32 off = sizeof(*fr), len = 0;
-
-	if (espy_stash_take(type, &st))
-		return 0;
-	s = espy_scratch();
-	if (!s) {
-		espy_count_drop(type);
-		return 0;
-	}
-	fr = espy_file_init(s, type, ret);
-	if (type == ESPY_EV_UNLINK)
-		len = espy_rich_take(s, fr, off);
-	if (!len)
-		len = espy_rec_path(s, fr, off, st.args[0],
-				    (const char *)st.args[1], 0);
-	fr->path_len = len;
-	off += len;
-
-	switch (type) {
-	case ESPY_EV_UNLINK:
-		if (st.op == ESPY_FOP_RMDIR)
-			fr->fflags |= ESPY_FILE_DIR;
-		break;
-	case ESPY_EV_RENAME:
-	case ESPY_EV_LINK:
-		fr->flags = st.args[4];
-		if (st.op == ESPY_FOP_SYMLINK) {
-			long n = bpf_probe_read_user_str(
-				&s->rec[off & ESPY_REC_MASK], ESPY_PATH_MAX,
-				(void *)st.args[3]);
-
-			fr->fflags |= ESPY_FILE_SYMLINK;
-			len = n > 0 ? n - 1 : 0;
-			if (len == ESPY_PATH_MAX - 1)
-				fr->hdr.flags |= ESPY_F_TRUNC_PATH2;
-		} else {
-			len = espy_rec_path(s, fr, off, st.args[2],
-					    (const char *)st.args[3], 1);
-		}
-		fr->path2_len = len;
-		off += len & ESPY_COPY_MASK;
-		break;
-	case ESPY_EV_CHMOD:
-	case ESPY_EV_MKDIR:
-		fr->mode = st.args[4];
-		break;
-	case ESPY_EV_CHOWN:
-		fr->uid = st.args[4];
-		fr->gid = st.args[5];
-		fr->flags = st.args[3];
-		break;
-	case ESPY_EV_TRUNCATE:
-		fr->size = st.args[4];
-		break;
-	case ESPY_EV_UTIMES:
-		espy_utimes(fr, st.args[3]);
-		fr->flags = st.args[4];
-		break;
-	}
-	fr->hdr.size = off;
-	espy_emit(fr, off, type, 0);
-	return 0;
-}
-
+/* Everything but open: a record for every result. */
 /* ---- open ---------------------------------------------------------------- */
 
 /*
@@ -252,18 +166,17 @@ static __always_inline int espy_file_exit(__u32 type, long ret)
  * dentry freed and reallocated at the same address for another file does
  * not inherit the verdict), the task's root (chroot changes the path), and
  * two generations: open_gen[ESPY_GEN_FS], bumped here after every
- * successful rename/link/symlink (the path of an existing dentry or its
- * ancestors may have changed), and open_gen[ESPY_GEN_INTEREST], written
- * only by the loader after it adds to the interest set.  Positive verdicts
- * are never cached.
+ * successful rename/link/symlink and mount/umount/move_mount/pivot_root
+ * (the path of an existing dentry or its ancestors may have changed), and
+ * open_gen[ESPY_GEN_INTEREST], written only by the loader after it adds to
+ * the interest set.  Positive verdicts are never cached.  The loader sets
+ * open_gen[ESPY_GEN_OFF] when one of the bumping hooks did not attach:
+ * then nothing is cached at all.
  *
- * Limits: mounts and unmounts are not traced, so a file whose path changes
- * because a mount appears over or disappears from one of its ancestors
- * keeps its verdict until the next generation bump or LRU eviction; and an
- * open racing with a rename may hit an entry in the instant between the
- * rename taking effect and its sys_exit.
+ * Limit: an open racing with a rename or a mount may hit an entry in the
+ * instant between the change taking effect and its sys_exit.
  */
-enum { ESPY_GEN_FS = 0, ESPY_GEN_INTEREST = 1, ESPY_GEN_MAX };
+enum { ESPY_GEN_FS = 0, ESPY_GEN_INTEREST = 1, ESPY_GEN_OFF = 2, ESPY_GEN_MAX };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -314,8 +227,8 @@ static __always_inline void espy_gen_bump(long ret)
 static __always_inline void espy_neg_key(struct espy_neg_key *k,
 					 struct file *f)
 {
-	struct fs_struct *fs = BPF_CORE_READ(espy_task(), fs);
-	struct path fp = {}, root = {};
+	struct fs_struct *fs = espy_task()->fs;
+	struct path fp = {};
 	struct dentry *d;
 
 	/* generations first: a walk that races with a bump files its verdict
@@ -324,15 +237,83 @@ static __always_inline void espy_neg_key(struct espy_neg_key *k,
 	k->gen_interest = espy_gen(ESPY_GEN_INTEREST);
 	/* every probe read counts on this path: whole struct paths */
 	bpf_core_read(&fp, sizeof(fp), &f->f_path);
-	bpf_core_read(&root, sizeof(root), &fs->root);
 	d = fp.dentry;
 	k->dentry = (__u64)d;
 	k->mnt = (__u64)fp.mnt;
 	k->inode = (__u64)BPF_CORE_READ(d, d_inode);
 	k->parent = (__u64)BPF_CORE_READ(d, d_parent);
 	k->hash_len = BPF_CORE_READ(d, d_name.hash_len);
-	k->root_dentry = (__u64)root.dentry;
-	k->root_mnt = (__u64)root.mnt;
+	k->root_dentry = (__u64)fs->root.dentry;
+	k->root_mnt = (__u64)fs->root.mnt;
+}
+
+static __always_inline int espy_file_exit(const struct espy_call *c, long ret)
+{
+	__u32 type = c->type, off = sizeof(struct espy_file), len = 0;
+	struct espy_scratch *s;
+	struct espy_file *fr;
+
+	/* the path of an existing dentry or its ancestors may have changed */
+	if (type == ESPY_EV_RENAME || type == ESPY_EV_LINK)
+		espy_gen_bump(ret);
+	s = espy_scratch();
+	if (!s) {
+		espy_count_drop(type);
+		return 0;
+	}
+	fr = espy_file_init(s, type, ret);
+	if (type == ESPY_EV_UNLINK)
+		len = espy_rich_take(s, fr, off);
+	if (!len)
+		len = espy_rec_path(s, fr, off, c->args[0],
+				    (const char *)c->args[1], 0);
+	fr->path_len = len;
+	off += len;
+
+	switch (type) {
+	case ESPY_EV_UNLINK:
+		if (c->op == ESPY_FOP_RMDIR)
+			fr->fflags |= ESPY_FILE_DIR;
+		break;
+	case ESPY_EV_RENAME:
+	case ESPY_EV_LINK:
+		fr->flags = c->args[4];
+		if (c->op == ESPY_FOP_SYMLINK) {
+			long n = bpf_probe_read_user_str(
+				&s->rec[off & ESPY_REC_MASK], ESPY_PATH_MAX,
+				(void *)c->args[3]);
+
+			fr->fflags |= ESPY_FILE_SYMLINK;
+			len = n > 0 ? n - 1 : 0;
+			if (len == ESPY_PATH_MAX - 1)
+				fr->hdr.flags |= ESPY_F_TRUNC_PATH2;
+		} else {
+			len = espy_rec_path(s, fr, off, c->args[2],
+					    (const char *)c->args[3], 1);
+		}
+		fr->path2_len = len;
+		off += len & ESPY_COPY_MASK;
+		break;
+	case ESPY_EV_CHMOD:
+	case ESPY_EV_MKDIR:
+		fr->mode = c->args[4];
+		break;
+	case ESPY_EV_CHOWN:
+		fr->uid = c->args[4];
+		fr->gid = c->args[5];
+		fr->flags = c->args[3];
+		break;
+	case ESPY_EV_TRUNCATE:
+		fr->size = c->args[4];
+		break;
+	case ESPY_EV_UTIMES:
+		espy_utimes(fr, c->args[3]);
+		fr->flags = c->args[4];
+		break;
+	}
+	fr->hdr.size = off;
+	espy_emit(fr, off, type, 0);
+	return 0;
 }
 
 static __always_inline int espy_open_is_write(__u64 flags)
@@ -346,20 +327,17 @@ static __always_inline int espy_open_is_write(__u64 flags)
  * Read-only opens pass the filter or are dropped here, silently by design
  * (they are not losses); drops are remembered in open_neg.  Failed opens carry the user's string.
  */
-static __always_inline int espy_open_exit(long ret)
+static __always_inline int espy_open_exit(const struct espy_call *c, long ret)
 {
 	struct task_struct *t = espy_task();
 	struct espy_scratch *s;
 	struct espy_file *fr;
-	struct espy_stash st;
 	struct espy_neg_key nk;
 	struct espy_span sp;
 	__u32 off = sizeof(*fr);
-	int write;
+	int write, cache;
 
-	if (espy_stash_take(ESPY_EV_OPEN, &st))
-		return 0;
-	write = espy_open_is_write(st.args[4]);
+	write = espy_open_is_write(c->args[4]);
 	s = espy_scratch();
 	if (!s) {
 		espy_count_drop(ESPY_EV_OPEN);
@@ -370,7 +348,8 @@ static __always_inline int espy_open_exit(long ret)
 
 		if (!f)
 			return 0;
-		if (!write) {
+		cache = !write && !espy_gen(ESPY_GEN_OFF);
+		if (cache) {
 			espy_neg_key(&nk, f);
 			if (bpf_map_lookup_elem(&open_neg, &nk))
 				return 0;
@@ -379,7 +358,9 @@ static __always_inline int espy_open_exit(long ret)
 		if (!write && !s->walk.matched && !espy_prefix_match(s, &sp)) {
 			__u8 no = 0;
 
-			bpf_map_update_elem(&open_neg, &nk, &no, BPF_ANY);
+			if (cache)
+				bpf_map_update_elem(&open_neg, &nk, &no,
+						    BPF_ANY);
 			return 0;
 		}
 		fr = espy_file_init(s, ESPY_EV_OPEN, ret);
@@ -390,13 +371,13 @@ static __always_inline int espy_open_exit(long ret)
 		if (!write) {
 			/* a failed read-only open is worth a record only when
 			 * its absolute string is interesting: no walk */
-			char c = 0;
+			char first = 0;
 
-			bpf_probe_read_user(&c, 1, (void *)st.args[1]);
-			if (c != '/')
+			bpf_probe_read_user(&first, 1, (void *)c->args[1]);
+			if (first != '/')
 				return 0;
 		}
-		if (espy_path_at(s, st.args[0], (const char *)st.args[1], &sp))
+		if (espy_path_at(s, c->args[0], (const char *)c->args[1], &sp))
 			return 0;
 		if (!write && !espy_prefix_match(s, &sp))
 			return 0;
@@ -405,8 +386,8 @@ static __always_inline int espy_open_exit(long ret)
 	fr->hdr.flags |= sp.flags;
 	if (sp.raw)
 		fr->fflags |= ESPY_FILE_PATH_RAW;
-	fr->flags = st.args[4];
-	fr->mode = st.args[5];
+	fr->flags = c->args[4];
+	fr->mode = c->args[5];
 	fr->path_len = espy_put_span(s, off, &sp);
 	off += fr->path_len;
 	fr->hdr.size = off;
@@ -414,255 +395,207 @@ static __always_inline int espy_open_exit(long ret)
 	return 0;
 }
 
-#define ESPY_SYS_ENTER(name)						\
-	SEC("tracepoint/syscalls/sys_enter_" #name)			\
-	int espy_enter_##name(struct trace_event_raw_sys_enter *ctx)
-#define ESPY_SYS_EXIT(name)						\
-	SEC("tracepoint/syscalls/sys_exit_" #name)			\
-	int espy_exit_##name(struct trace_event_raw_sys_exit *ctx)
-#define ARG(i)	(ctx->args[i])
-#define RET	(ctx->ret)
+#define ARG(i)	(A[i])
 
-ESPY_SYS_ENTER(open)
+ESPY_SYSCALL(open, espy_open_exit)
 {
-	return espy_file_enter(ESPY_EV_OPEN, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
-			       ARG(1), ARG(2));
+	espy_call_set(c, ESPY_EV_OPEN, 0, ESPY_AT_FDCWD, ARG(0), 0, 0, ARG(1),
+		      ARG(2));
 }
-ESPY_SYS_EXIT(open) { return espy_open_exit(RET); }
 
-ESPY_SYS_ENTER(creat)
+ESPY_SYSCALL(creat, espy_open_exit)
 {
-	return espy_file_enter(ESPY_EV_OPEN, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
-			       ESPY_O_CREAT | ESPY_O_WRONLY | ESPY_O_TRUNC,
-			       ARG(1));
+	espy_call_set(c, ESPY_EV_OPEN, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
+		      ESPY_O_CREAT | ESPY_O_WRONLY | ESPY_O_TRUNC, ARG(1));
 }
-ESPY_SYS_EXIT(creat) { return espy_open_exit(RET); }
 
-ESPY_SYS_ENTER(openat)
+ESPY_SYSCALL(openat, espy_open_exit)
 {
-	return espy_file_enter(ESPY_EV_OPEN, 0, ARG(0), ARG(1), 0, 0, ARG(2),
-			       ARG(3));
+	espy_call_set(c, ESPY_EV_OPEN, 0, ARG(0), ARG(1), 0, 0, ARG(2), ARG(3));
 }
-ESPY_SYS_EXIT(openat) { return espy_open_exit(RET); }
 
-ESPY_SYS_ENTER(openat2)
+ESPY_SYSCALL(openat2, espy_open_exit)
 {
 	struct espy_u_open_how how = {};
 
 	bpf_probe_read_user(&how, sizeof(how), (void *)ARG(2));
-	return espy_file_enter(ESPY_EV_OPEN, 0, ARG(0), ARG(1), 0, 0,
-			       how.flags, how.mode);
+	espy_call_set(c, ESPY_EV_OPEN, 0, ARG(0), ARG(1), 0, 0, how.flags,
+		      how.mode);
 }
-ESPY_SYS_EXIT(openat2) { return espy_open_exit(RET); }
 
-ESPY_SYS_ENTER(unlink)
+ESPY_SYSCALL(unlink, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_UNLINK, ESPY_FOP_PLAIN, ESPY_AT_FDCWD,
-			       ARG(0), 0, 0, 0, 0);
+	espy_call_set(c, ESPY_EV_UNLINK, ESPY_FOP_PLAIN, ESPY_AT_FDCWD, ARG(0),
+		      0, 0, 0, 0);
 }
-ESPY_SYS_EXIT(unlink) { return espy_file_exit(ESPY_EV_UNLINK, RET); }
 
-ESPY_SYS_ENTER(unlinkat)
+ESPY_SYSCALL(unlinkat, espy_file_exit)
 {
 	__u32 op = (ARG(2) & ESPY_AT_REMOVEDIR) ? ESPY_FOP_RMDIR :
 						  ESPY_FOP_PLAIN;
 
-	return espy_file_enter(ESPY_EV_UNLINK, op, ARG(0), ARG(1), 0, 0, 0, 0);
-}
-ESPY_SYS_EXIT(unlinkat) { return espy_file_exit(ESPY_EV_UNLINK, RET); }
-
-ESPY_SYS_ENTER(rmdir)
-{
-	return espy_file_enter(ESPY_EV_UNLINK, ESPY_FOP_RMDIR, ESPY_AT_FDCWD,
-			       ARG(0), 0, 0, 0, 0);
-}
-ESPY_SYS_EXIT(rmdir) { return espy_file_exit(ESPY_EV_UNLINK, RET); }
-
-ESPY_SYS_ENTER(rename)
-{
-	return espy_file_enter(ESPY_EV_RENAME, 0, ESPY_AT_FDCWD, ARG(0),
-			       ESPY_AT_FDCWD, ARG(1), 0, 0);
-}
-ESPY_SYS_EXIT(rename)
-{
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_RENAME, RET);
+	espy_call_set(c, ESPY_EV_UNLINK, op, ARG(0), ARG(1), 0, 0, 0, 0);
 }
 
-ESPY_SYS_ENTER(renameat)
+ESPY_SYSCALL(rmdir, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_RENAME, 0, ARG(0), ARG(1), ARG(2),
-			       ARG(3), 0, 0);
-}
-ESPY_SYS_EXIT(renameat)
-{
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_RENAME, RET);
+	espy_call_set(c, ESPY_EV_UNLINK, ESPY_FOP_RMDIR, ESPY_AT_FDCWD, ARG(0),
+		      0, 0, 0, 0);
 }
 
-ESPY_SYS_ENTER(renameat2)
+ESPY_SYSCALL(rename, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_RENAME, 0, ARG(0), ARG(1), ARG(2),
-			       ARG(3), ARG(4), 0);
-}
-ESPY_SYS_EXIT(renameat2)
-{
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_RENAME, RET);
+	espy_call_set(c, ESPY_EV_RENAME, 0, ESPY_AT_FDCWD, ARG(0),
+		      ESPY_AT_FDCWD, ARG(1), 0, 0);
 }
 
-ESPY_SYS_ENTER(chmod)
+ESPY_SYSCALL(renameat, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHMOD, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
-			       ARG(1), 0);
+	espy_call_set(c, ESPY_EV_RENAME, 0, ARG(0), ARG(1), ARG(2), ARG(3), 0,
+		      0);
 }
-ESPY_SYS_EXIT(chmod) { return espy_file_exit(ESPY_EV_CHMOD, RET); }
 
-ESPY_SYS_ENTER(fchmod)
+ESPY_SYSCALL(renameat2, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHMOD, 0, ARG(0), 0, 0, 0, ARG(1), 0);
+	espy_call_set(c, ESPY_EV_RENAME, 0, ARG(0), ARG(1), ARG(2), ARG(3),
+		      ARG(4), 0);
 }
-ESPY_SYS_EXIT(fchmod) { return espy_file_exit(ESPY_EV_CHMOD, RET); }
 
-ESPY_SYS_ENTER(fchmodat)
+ESPY_SYSCALL(chmod, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHMOD, 0, ARG(0), ARG(1), 0, 0, ARG(2),
-			       0);
+	espy_call_set(c, ESPY_EV_CHMOD, 0, ESPY_AT_FDCWD, ARG(0), 0, 0, ARG(1),
+		      0);
 }
-ESPY_SYS_EXIT(fchmodat) { return espy_file_exit(ESPY_EV_CHMOD, RET); }
+
+ESPY_SYSCALL(fchmod, espy_file_exit)
+{
+	espy_call_set(c, ESPY_EV_CHMOD, 0, ARG(0), 0, 0, 0, ARG(1), 0);
+}
+
+ESPY_SYSCALL(fchmodat, espy_file_exit)
+{
+	espy_call_set(c, ESPY_EV_CHMOD, 0, ARG(0), ARG(1), 0, 0, ARG(2), 0);
+}
 
 /* 6.6+; elsewhere the attach fails and is reported */
-ESPY_SYS_ENTER(fchmodat2)
+ESPY_SYSCALL(fchmodat2, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHMOD, 0, ARG(0), ARG(1), 0, 0, ARG(2),
-			       0);
+	espy_call_set(c, ESPY_EV_CHMOD, 0, ARG(0), ARG(1), 0, 0, ARG(2), 0);
 }
-ESPY_SYS_EXIT(fchmodat2) { return espy_file_exit(ESPY_EV_CHMOD, RET); }
 
-ESPY_SYS_ENTER(chown)
+ESPY_SYSCALL(chown, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHOWN, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
-			       ARG(1), ARG(2));
+	espy_call_set(c, ESPY_EV_CHOWN, 0, ESPY_AT_FDCWD, ARG(0), 0, 0, ARG(1),
+		      ARG(2));
 }
-ESPY_SYS_EXIT(chown) { return espy_file_exit(ESPY_EV_CHOWN, RET); }
 
-ESPY_SYS_ENTER(lchown)
+ESPY_SYSCALL(lchown, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHOWN, 0, ESPY_AT_FDCWD, ARG(0), 0,
-			       0x100 /* AT_SYMLINK_NOFOLLOW */, ARG(1), ARG(2));
+	espy_call_set(c, ESPY_EV_CHOWN, 0, ESPY_AT_FDCWD, ARG(0), 0,
+		      0x100 /* AT_SYMLINK_NOFOLLOW */, ARG(1), ARG(2));
 }
-ESPY_SYS_EXIT(lchown) { return espy_file_exit(ESPY_EV_CHOWN, RET); }
 
-ESPY_SYS_ENTER(fchown)
+ESPY_SYSCALL(fchown, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHOWN, 0, ARG(0), 0, 0, 0, ARG(1),
-			       ARG(2));
+	espy_call_set(c, ESPY_EV_CHOWN, 0, ARG(0), 0, 0, 0, ARG(1), ARG(2));
 }
-ESPY_SYS_EXIT(fchown) { return espy_file_exit(ESPY_EV_CHOWN, RET); }
 
-ESPY_SYS_ENTER(fchownat)
+ESPY_SYSCALL(fchownat, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_CHOWN, 0, ARG(0), ARG(1), 0, ARG(4),
-			       ARG(2), ARG(3));
+	espy_call_set(c, ESPY_EV_CHOWN, 0, ARG(0), ARG(1), 0, ARG(4), ARG(2),
+		      ARG(3));
 }
-ESPY_SYS_EXIT(fchownat) { return espy_file_exit(ESPY_EV_CHOWN, RET); }
 
-ESPY_SYS_ENTER(truncate)
+ESPY_SYSCALL(truncate, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_TRUNCATE, 0, ESPY_AT_FDCWD, ARG(0), 0,
-			       0, ARG(1), 0);
+	espy_call_set(c, ESPY_EV_TRUNCATE, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
+		      ARG(1), 0);
 }
-ESPY_SYS_EXIT(truncate) { return espy_file_exit(ESPY_EV_TRUNCATE, RET); }
 
-ESPY_SYS_ENTER(ftruncate)
+ESPY_SYSCALL(ftruncate, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_TRUNCATE, 0, ARG(0), 0, 0, 0, ARG(1), 0);
+	espy_call_set(c, ESPY_EV_TRUNCATE, 0, ARG(0), 0, 0, 0, ARG(1), 0);
 }
-ESPY_SYS_EXIT(ftruncate) { return espy_file_exit(ESPY_EV_TRUNCATE, RET); }
 
 /* a NULL path means the dfd itself (futimens) */
-ESPY_SYS_ENTER(utimensat)
+ESPY_SYSCALL(utimensat, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_UTIMES, 0, ARG(0), ARG(1), 0, ARG(2),
-			       ARG(3), 0);
-}
-ESPY_SYS_EXIT(utimensat) { return espy_file_exit(ESPY_EV_UTIMES, RET); }
-
-ESPY_SYS_ENTER(link)
-{
-	return espy_file_enter(ESPY_EV_LINK, 0, ESPY_AT_FDCWD, ARG(0),
-			       ESPY_AT_FDCWD, ARG(1), 0, 0);
-}
-ESPY_SYS_EXIT(link)
-{
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_LINK, RET);
+	espy_call_set(c, ESPY_EV_UTIMES, 0, ARG(0), ARG(1), 0, ARG(2), ARG(3),
+		      0);
 }
 
-ESPY_SYS_ENTER(linkat)
+ESPY_SYSCALL(link, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_LINK, 0, ARG(0), ARG(1), ARG(2), ARG(3),
-			       ARG(4), 0);
+	espy_call_set(c, ESPY_EV_LINK, 0, ESPY_AT_FDCWD, ARG(0), ESPY_AT_FDCWD,
+		      ARG(1), 0, 0);
 }
-ESPY_SYS_EXIT(linkat)
+
+ESPY_SYSCALL(linkat, espy_file_exit)
 {
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_LINK, RET);
+	espy_call_set(c, ESPY_EV_LINK, 0, ARG(0), ARG(1), ARG(2), ARG(3),
+		      ARG(4), 0);
 }
 
 /* path: the new link; path2: its target exactly as given */
-ESPY_SYS_ENTER(symlink)
+ESPY_SYSCALL(symlink, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_LINK, ESPY_FOP_SYMLINK, ESPY_AT_FDCWD,
-			       ARG(1), 0, ARG(0), 0, 0);
-}
-ESPY_SYS_EXIT(symlink)
-{
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_LINK, RET);
+	espy_call_set(c, ESPY_EV_LINK, ESPY_FOP_SYMLINK, ESPY_AT_FDCWD, ARG(1),
+		      0, ARG(0), 0, 0);
 }
 
-ESPY_SYS_ENTER(symlinkat)
+ESPY_SYSCALL(symlinkat, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_LINK, ESPY_FOP_SYMLINK, ARG(1), ARG(2),
-			       0, ARG(0), 0, 0);
-}
-ESPY_SYS_EXIT(symlinkat)
-{
-	espy_gen_bump(RET);
-	return espy_file_exit(ESPY_EV_LINK, RET);
+	espy_call_set(c, ESPY_EV_LINK, ESPY_FOP_SYMLINK, ARG(1), ARG(2), 0,
+		      ARG(0), 0, 0);
 }
 
-ESPY_SYS_ENTER(mkdir)
+ESPY_SYSCALL(mkdir, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_MKDIR, 0, ESPY_AT_FDCWD, ARG(0), 0, 0,
-			       ARG(1), 0);
+	espy_call_set(c, ESPY_EV_MKDIR, 0, ESPY_AT_FDCWD, ARG(0), 0, 0, ARG(1),
+		      0);
 }
-ESPY_SYS_EXIT(mkdir) { return espy_file_exit(ESPY_EV_MKDIR, RET); }
 
-ESPY_SYS_ENTER(mkdirat)
+ESPY_SYSCALL(mkdirat, espy_file_exit)
 {
-	return espy_file_enter(ESPY_EV_MKDIR, 0, ARG(0), ARG(1), 0, 0, ARG(2),
-			       0);
+	espy_call_set(c, ESPY_EV_MKDIR, 0, ARG(0), ARG(1), 0, 0, ARG(2), 0);
 }
-ESPY_SYS_EXIT(mkdirat) { return espy_file_exit(ESPY_EV_MKDIR, RET); }
+
+/* Mounts move paths too (no record of their own yet): see open_neg. */
+#define ESPY_MOUNT_SYSCALL(name)					\
+	SEC("tracepoint/syscalls/sys_exit_" #name)			\
+	int espy_exit_##name(struct trace_event_raw_sys_exit *ctx)	\
+	{								\
+		espy_gen_bump(ctx->ret);				\
+		return 0;						\
+	}
+
+ESPY_MOUNT_SYSCALL(mount)
+ESPY_MOUNT_SYSCALL(umount)	/* umount2(2) on x86-64 and arm64 */
+ESPY_MOUNT_SYSCALL(move_mount)
+ESPY_MOUNT_SYSCALL(pivot_root)
+
+#undef ARG
 
 /*
  * Richer hooks, where the kernel allows BPF LSM programs (not on hardened
  * hosts): the victim of unlink/rmdir resolved from its dentry and the
- * parent's mount, instead of the user's string.  Only while this task is
- * inside an unlink-family syscall that the tracepoints stashed.
+ * parent's mount, instead of the user's string.  Only inside the unlink
+ * syscalls whose sys_exit takes it: an io_uring unlink or a kernel user
+ * such as cachefiles would leave it behind for the task's next unlink.
  */
 static __always_inline int espy_rich_unlink(const struct path *dir,
 					    struct dentry *dentry)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct espy_stash *st = bpf_map_lookup_elem(&stash, &tid);
 	struct espy_scratch *s;
 	struct espy_rich_path *rp;
 	struct espy_span sp;
+	long nr;
 
-	if (!st || st->type != ESPY_EV_UNLINK)
+	if (espy_is_self())
+		return 0;
+	nr = espy_sys_nr();
+	if (nr != cfg_nr_unlink && nr != cfg_nr_unlinkat && nr != cfg_nr_rmdir)
 		return 0;
 	s = espy_scratch();
 	if (!s)

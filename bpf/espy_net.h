@@ -135,38 +135,22 @@ static __always_inline struct espy_net *espy_net_init(struct espy_scratch *s,
 	return n;
 }
 
-static __always_inline int espy_net_enter(__u32 type, __u64 fd, __u64 uaddr,
-					  __u64 alen)
-{
-	struct espy_stash st = {
-		.args = { fd, uaddr, alen },
-		.type = type,
-	};
-
-	if (espy_is_self())
-		return 0;
-	espy_stash_put(&st);
-	return 0;
-}
-
 /* connect and bind: the address the caller asked for, and the result */
-static __always_inline int espy_net_addr_exit(__u32 type, long ret)
+static __always_inline int espy_net_addr_exit(const struct espy_call *c,
+					      long ret)
 {
+	__u32 type = c->type, off = sizeof(struct espy_net);
 	struct espy_scratch *s;
 	struct espy_net *n;
-	struct espy_stash st;
 	struct sock *sk;
-	__u32 off = sizeof(*n);
 
-	if (espy_stash_take(type, &st))
-		return 0;
 	s = espy_scratch();
 	if (!s) {
 		espy_count_drop(type);
 		return 0;
 	}
 	n = espy_net_init(s, type, ret);
-	sk = espy_fd_sock(espy_task(), st.args[0]);
+	sk = espy_fd_sock(espy_task(), c->args[0]);
 	if (sk)
 		espy_sk_fill(n, sk);
 	/* the sockaddr, not the socket: a refused connect has reset it */
@@ -174,40 +158,25 @@ static __always_inline int espy_net_addr_exit(__u32 type, long ret)
 		__builtin_memset(n->remote_addr, 0, sizeof(n->remote_addr));
 	else
 		__builtin_memset(n->local_addr, 0, sizeof(n->local_addr));
-	if (!espy_sockaddr(s, n, off, (void *)st.args[1], st.args[2],
+	if (!espy_sockaddr(s, n, off, (void *)c->args[1], c->args[2],
 			   type == ESPY_EV_CONNECT))
 		return 0;
-	n->fd = st.args[0];
+	n->fd = c->args[0];
 	off += n->name_len;
 	n->hdr.size = off;
 	espy_emit(n, off, type, 0);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int espy_enter_connect(struct trace_event_raw_sys_enter *ctx)
+/* args: fd, user sockaddr, its length */
+ESPY_SYSCALL(connect, espy_net_addr_exit)
 {
-	return espy_net_enter(ESPY_EV_CONNECT, ctx->args[0], ctx->args[1],
-			      ctx->args[2]);
+	espy_call_set(c, ESPY_EV_CONNECT, 0, A[0], A[1], A[2], 0, 0, 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_connect")
-int espy_exit_connect(struct trace_event_raw_sys_exit *ctx)
+ESPY_SYSCALL(bind, espy_net_addr_exit)
 {
-	return espy_net_addr_exit(ESPY_EV_CONNECT, ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_bind")
-int espy_enter_bind(struct trace_event_raw_sys_enter *ctx)
-{
-	return espy_net_enter(ESPY_EV_BIND, ctx->args[0], ctx->args[1],
-			      ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_bind")
-int espy_exit_bind(struct trace_event_raw_sys_exit *ctx)
-{
-	return espy_net_addr_exit(ESPY_EV_BIND, ctx->ret);
+	espy_call_set(c, ESPY_EV_BIND, 0, A[0], A[1], A[2], 0, 0, 0);
 }
 
 /* accept: the peer of the new socket; failures (EAGAIN...) are noise */
@@ -251,24 +220,15 @@ int espy_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 	return espy_accept_exit(ctx->ret);
 }
 
-SEC("tracepoint/syscalls/sys_enter_listen")
-int espy_enter_listen(struct trace_event_raw_sys_enter *ctx)
-{
-	return espy_net_enter(ESPY_EV_LISTEN, ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_listen")
-int espy_exit_listen(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int espy_listen_exit(const struct espy_call *c,
+					    long ret)
 {
 	struct espy_scratch *s;
 	struct espy_net *n;
-	struct espy_stash st;
 	struct sock *sk;
 	__u16 family;
 
-	if (espy_stash_take(ESPY_EV_LISTEN, &st))
-		return 0;
-	sk = espy_fd_sock(espy_task(), st.args[0]);
+	sk = espy_fd_sock(espy_task(), c->args[0]);
 	if (!sk)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -279,13 +239,18 @@ int espy_exit_listen(struct trace_event_raw_sys_exit *ctx)
 		espy_count_drop(ESPY_EV_LISTEN);
 		return 0;
 	}
-	n = espy_net_init(s, ESPY_EV_LISTEN, ctx->ret);
+	n = espy_net_init(s, ESPY_EV_LISTEN, ret);
 	espy_sk_fill(n, sk);
-	n->fd = st.args[0];
-	n->backlog = st.args[1];
+	n->fd = c->args[0];
+	n->backlog = c->args[1];
 	n->hdr.size = sizeof(*n);
 	espy_emit(n, sizeof(*n), ESPY_EV_LISTEN, 0);
 	return 0;
+}
+
+ESPY_SYSCALL(listen, espy_listen_exit)
+{
+	espy_call_set(c, ESPY_EV_LISTEN, 0, A[0], A[1], 0, 0, 0, 0);
 }
 
 /*
@@ -355,7 +320,7 @@ static __always_inline int espy_tcp_close(const struct sock *sk, int oldstate,
 	espy_sk_fill(n, sk);
 	n->bytes_sent = espy_tcp_sent(tp);
 	n->bytes_recv = espy_tcp_recv(tp);
-	espy_submit(n, 0);
+	espy_submit(n, sizeof(*n), 0);
 	return 0;
 }
 
@@ -418,8 +383,6 @@ static __always_inline int espy_dns(int fd, const void *buf, __u64 len,
 	__u16 family;
 	__u32 off;
 
-	if (espy_is_self())
-		return 0;
 	sk = espy_fd_sock(espy_task(), fd);
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != ESPY_IPPROTO_UDP)
 		return 0;
@@ -484,39 +447,42 @@ static __always_inline int espy_dns(int fd, const void *buf, __u64 len,
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int espy_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+/* args: fd, user buffer, its length, user sockaddr (0: connected), its length */
+static __always_inline int espy_dns_exit(const struct espy_call *c, long ret)
 {
-	return espy_dns(ctx->args[0], (void *)ctx->args[1], ctx->args[2],
-			(void *)ctx->args[4], ctx->args[5]);
+	return espy_dns(c->args[0], (void *)c->args[1], c->args[2],
+			(void *)c->args[3], c->args[4]);
 }
 
-static __always_inline int espy_dns_msg(int fd, const void *um)
+ESPY_SYSCALL(sendto, espy_dns_exit)
+{
+	espy_call_set(c, ESPY_EV_DNS, 0, A[0], A[1], A[2], A[4], A[5], 0);
+}
+
+static __always_inline void espy_dns_msg(struct espy_call *c, __u64 fd,
+					 const void *um)
 {
 	struct espy_u_msghdr m = {};
 	struct espy_u_iovec iov = {};
 
 	if (bpf_probe_read_user(&m, sizeof(m), um) || !m.msg_iovlen)
-		return 0;
+		return;
 	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)m.msg_iov))
-		return 0;
-	return espy_dns(fd, (void *)iov.iov_base, iov.iov_len,
-			(void *)m.msg_name, m.msg_namelen);
+		return;
+	espy_call_set(c, ESPY_EV_DNS, 0, fd, iov.iov_base, iov.iov_len,
+		      m.msg_name, m.msg_namelen, 0);
 }
 
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int espy_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+ESPY_SYSCALL(sendmsg, espy_dns_exit)
 {
-	return espy_dns_msg(ctx->args[0], (void *)ctx->args[1]);
+	espy_dns_msg(c, A[0], (void *)A[1]);
 }
 
 /* glibc sends the A and AAAA questions in one sendmmsg: the first names it */
-SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int espy_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+ESPY_SYSCALL(sendmmsg, espy_dns_exit)
 {
-	if (!ctx->args[2])
-		return 0;
-	return espy_dns_msg(ctx->args[0], (void *)ctx->args[1]);
+	if (A[2])
+		espy_dns_msg(c, A[0], (void *)A[1]);
 }
 
 #endif /* ESPY_BPF_NET_H */

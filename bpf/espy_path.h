@@ -87,13 +87,13 @@ done:
 static __always_inline void espy_walk(struct espy_scratch *s, struct dentry *d,
 				      struct vfsmount *m, int want_names)
 {
-	struct fs_struct *fs = BPF_CORE_READ(espy_task(), fs);
+	struct fs_struct *fs = espy_task()->fs;
 	struct espy_walk *w = &s->walk;
 
 	w->dentry = (__u64)d;
 	w->vfsmnt = (__u64)m;
-	w->root_dentry = (__u64)BPF_CORE_READ(fs, root.dentry);
-	w->root_mnt = (__u64)BPF_CORE_READ(fs, root.mnt);
+	w->root_dentry = (__u64)fs->root.dentry;
+	w->root_mnt = (__u64)fs->root.mnt;
 	w->pos = ESPY_PATH_END;
 	w->flags = 0;
 	w->want_names = want_names;
@@ -158,10 +158,10 @@ static __always_inline int espy_path_at(struct espy_scratch *s, int dfd,
 		return 0;
 	}
 	if (dfd == ESPY_AT_FDCWD) {
-		struct fs_struct *fs = BPF_CORE_READ(t, fs);
+		struct fs_struct *fs = t->fs;
 
-		d = BPF_CORE_READ(fs, pwd.dentry);
-		m = BPF_CORE_READ(fs, pwd.mnt);
+		d = fs->pwd.dentry;
+		m = fs->pwd.mnt;
 	} else {
 		struct file *f = espy_fd_file(t, dfd);
 

@@ -217,7 +217,7 @@ static __always_inline int espy_fork(struct task_struct *child)
 	f->child_start_ns = BPF_CORE_READ(child, start_boottime);
 	f->child_tgid = BPF_CORE_READ(child, tgid);
 	f->_pad0 = 0;
-	espy_submit(f, 0);
+	espy_submit(f, sizeof(*f), 0);
 	return 0;
 }
 
@@ -255,10 +255,6 @@ static __always_inline int espy_exit(void)
 	struct task_struct *t = espy_task();
 	struct espy_exit *x;
 
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	/* a thread that dies inside a syscall leaves no stash behind */
-	bpf_map_delete_elem(&stash, &tid);
 	if (espy_is_self())
 		return 0;
 	/* do_exit() has already counted this thread out of signal->live */
@@ -273,7 +269,7 @@ static __always_inline int espy_exit(void)
 	espy_fill_hdr(&x->hdr, ESPY_EV_EXIT, sizeof(*x));
 	x->exit_code = BPF_CORE_READ(t, exit_code);
 	x->_pad0 = 0;
-	espy_submit(x, 0);
+	espy_submit(x, sizeof(*x), 0);
 	return 0;
 }
 

@@ -136,7 +136,6 @@ void espy_probe_sock_state(void *data, const struct sock *sk, int oldstate,
 			   int newstate);
 
 /* sys.c */
-void espy_probe_sys_enter(void *data, struct pt_regs *regs, long id);
 void espy_probe_sys_exit(void *data, struct pt_regs *regs, long ret);
 
 #endif /* ESPY_KMOD_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Tracepoint hooks.  sys_enter/sys_exit and sched_process_* are not
+ * Tracepoint hooks.  sys_exit and sched_process_* are not
  * exported to modules, so they are found by name among the kernel's
  * tracepoints and registered with tracepoint_probe_register().  A hook
  * that cannot be found or registered is reported, not fatal: the others
@@ -26,7 +26,6 @@ static struct espy_hook espy_hooks[] = {
 	{ .name = "sched_process_exec", .probe = espy_probe_exec },
 	{ .name = "sched_process_fork", .probe = espy_probe_fork },
 	{ .name = "sched_process_exit", .probe = espy_probe_exit },
-	{ .name = "sys_enter", .probe = espy_probe_sys_enter },
 	{ .name = "sys_exit", .probe = espy_probe_sys_exit },
 	{ .name = "inet_sock_set_state", .probe = espy_probe_sock_state },
 };

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Network records (struct espy_net): connect, bind, accept and listen at
- * sys_exit; DNS questions from UDP datagrams to port 53 at sys_enter (the
- * local port is the one bound before the datagram left, as the eBPF
- * sensors see it); TCP close with payload byte counts from
- * inet_sock_set_state.  Field by field as the
+ * Network records (struct espy_net): connect, bind, accept, listen and
+ * DNS questions from UDP datagrams to port 53 at sys_exit (the local port
+ * is the one the datagram left from, as the eBPF sensors see it); TCP
+ * close with payload byte counts from inet_sock_set_state.  Field by field as the
  * eBPF sensors fill them: addresses in network byte order, ports in host
  * byte order, the local port from the socket's bound number.
  */
@@ -373,7 +372,7 @@ put_file:
 	fput(f);
 }
 
-/* sendto(fd, buf, len, flags, addr, alen) at sys_enter: ret is 0. */
+/* sendto(fd, buf, len, flags, addr, alen); the record's ret stays 0. */
 void espy_sc_sendto(struct espy_sc *sc)
 {
 	espy_dns(sc, sc->a[0], (const void __user *)sc->a[1], sc->a[2],

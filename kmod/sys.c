@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * sys_enter/sys_exit: dispatch of the syscalls espy reports.
+ * sys_exit: dispatch of the syscalls espy reports.
  *
- * Records are built at sys_exit where they can be.  The result is known
- * there and, on x86-64, pt_regs still hold the arguments the syscall ran
- * with (the return value goes to ax; di, si, dx, r10, r8, r9 are left
- * alone).  The user memory those arguments point at has just been read by
- * the syscall itself, so it is resident: probes cannot sleep, and read
- * user memory without faulting pages in.
- *
- * DNS questions are taken at sys_enter, as the eBPF sensors take them, so
- * that both drivers report the socket as it was before the datagram left
- * (an unbound socket has no local port yet).  32-bit compat syscalls are
- * not decoded.
+ * Every record is built at sys_exit, as the eBPF sensors build theirs.
+ * The result is known there and, on x86-64, pt_regs still hold the
+ * arguments the syscall ran with (the return value goes to ax; di, si,
+ * dx, r10, r8, r9 are left alone).  No probe on sys_enter: every syscall
+ * of every task would pay for it.  The user memory the arguments point at
+ * has just been read by the syscall itself, so it is resident: probes
+ * cannot sleep, and read user memory without faulting pages in.  A DNS
+ * query is seen after it left, with the local port its socket was bound
+ * to.  32-bit compat syscalls are not decoded.
  */
 #include <linux/kernel.h>
 #include <linux/compat.h>
@@ -32,30 +30,6 @@ static bool espy_sys_prologue(struct pt_regs *regs, struct espy_sc *sc)
 		return false;
 	syscall_get_arguments(current, regs, sc->a);
 	return true;
-}
-
-void espy_probe_sys_enter(void *data, struct pt_regs *regs, long id)
-{
-	struct espy_sc sc = { .nr = id };
-	void (*fn)(struct espy_sc *sc);
-
-	if (!READ_ONCE(espy_active))
-		return;
-	switch (id) {
-	case __NR_sendto:
-		fn = espy_sc_sendto;
-		break;
-	case __NR_sendmsg:
-	case __NR_sendmmsg:
-		fn = espy_sc_sendmsg;
-		break;
-	default:
-		return;
-	}
-	preempt_disable();
-	if (espy_sys_prologue(regs, &sc))
-		fn(&sc);
-	preempt_enable();
 }
 
 void espy_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -130,6 +104,11 @@ espy_sc_fn espy_sc_handler(long nr)
 		return espy_sc_listen;
 	case __NR_socket:
 		return espy_sc_socket;
+	case __NR_sendto:
+		return espy_sc_sendto;
+	case __NR_sendmsg:
+	case __NR_sendmmsg:
+		return espy_sc_sendmsg;
 	/* privilege and tamper */
 	case __NR_setuid:
 	case __NR_setgid:

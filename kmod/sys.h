@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Syscall handlers of espy.ko: one per reported syscall family, called
- * from the sys_enter/sys_exit probes with preemption disabled.
+ * from the sys_exit probe with preemption disabled.
  */
 #ifndef ESPY_KMOD_SYS_H
 #define ESPY_KMOD_SYS_H

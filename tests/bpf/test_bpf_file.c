@@ -9,6 +9,7 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 /* paths under a short mkdtemp() directory */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <sys/mount.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -322,6 +323,47 @@ TEST_F(file, filter_cache_invalidated)
 	pid = reopen(&self->u, y, NULL, 2);
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(0, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+}
+
+/*
+ * A mount moved under a watched directory moves the paths of its files
+ * without changing their dentry or vfsmount: only the generation bump of
+ * the mount hooks can tell the cache.
+ */
+TEST_F(file, filter_cache_mount_moved)
+{
+	char pfx[2 * PATH_MAX], watched[2 * PATH_MAX], m[2 * PATH_MAX];
+	char wm[2 * PATH_MAX], f[2 * PATH_MAX], wf[2 * PATH_MAX];
+	const char *prefixes[1] = { pfx };
+	pid_t pid;
+
+	if (BPFU_SKIPPED())
+		return;
+	TMP(watched, "watched");
+	TMP(pfx, "watched/");
+	TMP(m, "mnt");
+	TMP(wm, "watched/mnt");
+	TMP(f, "mnt/f");
+	TMP(wf, "watched/mnt/f");
+	ASSERT_EQ(0, mkdir(watched, 0700));
+	ASSERT_EQ(0, mkdir(m, 0700));
+	ASSERT_EQ(0, mkdir(wm, 0700));
+	if (mount("espy-test", m, "tmpfs", 0, "size=64k") < 0)
+		SKIP(return, "cannot mount a tmpfs here: %s", strerror(errno));
+	ASSERT_EQ(0, bpfu_write_file(f, "f", 0600));
+	ASSERT_EQ(0, self->u.src.ops->set_interest(self->u.src.priv, prefixes,
+						   1, NULL, 0));
+	/* dull, twice: the second open can only hit the cache */
+	pid = reopen(&self->u, f, NULL, 2);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(0, bpfu_count(&self->u, ESPY_EV_OPEN, pid, NULL, NULL));
+
+	ASSERT_EQ(0, mount(m, wm, NULL, MS_MOVE, NULL));
+	pid = reopen(&self->u, wf, NULL, 1);
+	EXPECT_GT(pid, 0);
+	EXPECT_NE(NULL, bpfu_find(&self->u, ESPY_EV_OPEN, pid, path_is, wf, 0))
+		TH_LOG("open after a mount move not reported");
+	EXPECT_EQ(0, umount2(wm, MNT_DETACH));
 }
 
 /* ---- unlink, rmdir, rename, link, symlink, mkdir ------------------------- */

@@ -9,12 +9,10 @@
 # uninteresting one is not; SIGTERM stops it cleanly with its counts.
 # TAP output.
 set -u
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=lib/common.bash
+. tests/e2e/lib/common.bash
 ESPYD=${ESPYD:-build/espyd}
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 # count events matching a jq condition; a jq failure is an error, not "0"
 count() {
 	jq -c "select($1)" "$tmp/events.json" >"$tmp/match" ||
@@ -22,10 +20,10 @@ count() {
 	wc -l <"$tmp/match"
 }
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then echo "1..0 # SKIP no kernel BTF"; exit 0; fi
-if ! command -v jq >/dev/null; then echo "1..0 # SKIP jq is not installed"; exit 0; fi
-if [ ! -x "$ESPYD" ]; then echo "1..0 # SKIP $ESPYD not built"; exit 0; fi
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "no kernel BTF"
+command -v jq >/dev/null || skip_all "jq is not installed"
+[ -x "$ESPYD" ] || skip_all "$ESPYD not built"
 echo "1..14"
 
 tmp=$(mktemp -d /tmp/espy-e2e-XXXXXX)
@@ -35,18 +33,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-# a configuration of its own so that a running espyd does not collide
-cat >"$tmp/espy.conf" <<CONF
-[daemon]
-state_dir = $tmp/state
-[log]
-file =
-stdout = no
-[control]
-socket = $tmp/ctl.sock
-[metrics]
-listen = off
-CONF
+private_conf "$tmp/espy.conf" "" off
 
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$ESPYD" -f -c "$tmp/espy.conf" --events - 2>&1)
@@ -97,5 +84,5 @@ shadow=$(count '.event.action == "open" and .file.path == "/etc/shadow" and .pro
 check "a read-only open of /etc/shadow is reported ($shadow)" '[ "$shadow" -ge 1 ]'
 hostname=$(count '.event.action == "open" and .file.path == "/etc/hostname"')
 check "a read-only open of /etc/hostname is filtered out ($hostname)" '[ "$hostname" = 0 ]'
-[ $fails = 0 ] || { echo "# stderr of espyd:"; sed 's/^/# /' "$tmp/err"; }
+[ $fails = 0 ] || { echo "# stderr of espyd:"; diag "$tmp/err"; }
 exit $((fails > 0))

@@ -27,13 +27,8 @@ ESPYD=${ESPYD:-build/espyd}
 ESPY=${ESPY:-build/espy}
 ROUNDS=${LAB_ROUNDS:-3}
 PATH=$PATH:/usr/sbin:/sbin
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-diag() { sed 's/^/# /' "$@"; }
+# shellcheck source=lib/common.bash
+. tests/e2e/lib/common.bash
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (eBPF sensors, namespaces)"
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "no kernel BTF (/sys/kernel/btf/vmlinux)"
@@ -77,18 +72,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-cat >"$tmp/espy.conf" <<CONF
-[daemon]
-state_dir = $tmp/state
-[log]
-file =
-stdout = no
-[control]
-socket = $tmp/ctl.sock
-client_buffer = 16M
-[metrics]
-listen = off
-CONF
+private_conf "$tmp/espy.conf" "" off "client_buffer = 16M"
 
 start_espyd() {	# start_espyd MODE RECORDING EVENTS
 	"$ESPYD" -f -c "$tmp/espy.conf" --mode "$1" --record "$2" \

@@ -105,11 +105,7 @@ perl -MIO::Socket::UNIX -e '
 	sleep 120;' "$sock" &
 stuck=$!
 bg_pids="$bg_pids $stuck"
-cut0=$(metric espy_tail_clients_cut_off_total)
-for _ in $(seq 60); do
-	workload 100
-	[ "$(metric espy_tail_clients_cut_off_total)" -gt "$cut0" ] && break
-done
+workload_until_cut_off
 check "a subscriber that never reads is cut off and counted" \
 	'[ "$(metric espy_tail_clients_cut_off_total)" -gt "$cut0" ]'
 check "espyd logged the cut-off" 'grep -q "cut off: .* bytes queued" "$tmp/espyd.err"'

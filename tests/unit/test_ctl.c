@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "ctl.h"
@@ -440,6 +441,14 @@ TEST_F(ctl, subscribe_filters_stream)
 	close(hi);
 }
 
+/* A len-byte event line: {"pad":"xx...x"} and a newline. */
+static void pad_event(char *json, size_t len)
+{
+	memset(json, 'x', len);
+	memcpy(json, "{\"pad\":\"", 8);
+	memcpy(json + len - 3, "\"}\n", 3);
+}
+
 /* A subscriber that never reads is cut off once its queue passes the
  * bound; the sink never blocks and other subscribers keep receiving. */
 TEST_F(ctl, stuck_client_cut_off)
@@ -455,9 +464,7 @@ TEST_F(ctl, stuck_client_cut_off)
 	ASSERT_GT(ask(self->c, stuck, "subscribe\n", line, sizeof(line)), 0);
 	ASSERT_GT(ask(self->c, live, "subscribe\n", line, sizeof(line)), 0);
 
-	memset(json, 'x', sizeof(json));
-	memcpy(json, "{\"pad\":\"", 8);
-	memcpy(json + sizeof(json) - 3, "\"}\n", 3);
+	pad_event(json, sizeof(json));
 	make_event(&ev, 1, 0, ESPY_SEV_NONE, 0, NULL);
 	for (int i = 0; i < 2000 && espy_ctl_stats(self->c)->cut_off == 0; i++) {
 		espy_ctl_sink(self->c, &ev, json, sizeof(json));
@@ -479,6 +486,184 @@ TEST_F(ctl, stuck_client_cut_off)
 	}
 	ASSERT_STREQ(PONG, line);
 	close(live);
+}
+
+/* Everything a client gets until the server closes (pumping it meanwhile). */
+static size_t read_to_eof(struct espy_ctl *c, int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (int spins = 0; spins < 4000 && n < len; spins++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (c)
+			espy_ctl_dispatch(c);
+		if (poll(&p, 1, 1) != 1)
+			continue;
+		r = recv(fd, buf + n, len - n, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (r > 0)
+			n += r;
+	}
+	return n;
+}
+
+/* Whole lines only, each a pad event but the last; returns that last one. */
+static const char *last_of_whole_lines(char *buf, size_t n, int *events)
+{
+	char *line = buf, *nl, *last = NULL;
+
+	*events = 0;
+	if (!n || buf[n - 1] != '\n')
+		return NULL;
+	buf[n - 1] = '\0';
+	for (;;) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (last) {
+			if (strncmp(last, "{\"pad\":\"", 8))
+				return NULL;	/* an event line that is not whole */
+			++*events;
+		}
+		last = line;
+		if (!nl)
+			return last;
+		line = nl + 1;
+	}
+}
+
+/*
+ * The fixture's server again, with room to queue more than a socket
+ * holds, and a subscriber with a small receive buffer that has 1 MB (1000
+ * events) queued for it, unread.  Returns its fd, or -1.
+ */
+static int subscriber_behind(struct espy_ctl **c, const char *path)
+{
+	struct espy_ctl_opts o = {
+		.path = path, .mode = 0600, .gid = (gid_t)-1, .max_clients = 4,
+		.client_buffer = 4 << 20, .host = "web1",
+	};
+	struct espy_event ev;
+	char json[1000], line[256];
+	int fd, rcv = 4096;
+
+	espy_ctl_close(*c);
+	*c = NULL;
+	if (espy_ctl_open(c, &o))
+		return -1;
+	fd = connect_to(path);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (ask(*c, fd, "subscribe\n", line, sizeof(line)) <= 0) {
+		close(fd);
+		return -1;
+	}
+	pad_event(json, sizeof(json));
+	make_event(&ev, 1, 0, ESPY_SEV_NONE, 0, NULL);
+	for (int i = 0; i < 1000; i++)
+		espy_ctl_sink(*c, &ev, json, sizeof(json));
+	return fd;
+}
+
+/* A cut-off client reads whole lines up to the notice that says why. */
+TEST_F(ctl, cut_off_client_told_why_after_whole_lines)
+{
+	static char buf[1 << 20];
+	struct espy_event ev;
+	char json[1000], line[256];
+	int fd = connect_to(self->path), rcv = 4096, events;
+	const char *last;
+	size_t n;
+
+	ASSERT_GE(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	ASSERT_GT(ask(self->c, fd, "subscribe\n", line, sizeof(line)), 0);
+	pad_event(json, sizeof(json));
+	make_event(&ev, 1, 0, ESPY_SEV_NONE, 0, NULL);
+	for (int i = 0; i < 2000 && espy_ctl_stats(self->c)->cut_off == 0; i++) {
+		espy_ctl_sink(self->c, &ev, json, sizeof(json));
+		espy_ctl_dispatch(self->c);
+	}
+	ASSERT_EQ(1U, espy_ctl_stats(self->c)->cut_off);
+	n = read_to_eof(self->c, fd, buf, sizeof(buf));
+	close(fd);
+	last = last_of_whole_lines(buf, n, &events);
+	ASSERT_NE(NULL, last);
+	EXPECT_GT(events, 0);
+	EXPECT_EQ(0, strncmp(last, "{\"ok\":false,\"cmd\":null,\"closing\":\"cut_off\","
+			     "\"error\":\"cut off: reading too slowly", 72));
+	EXPECT_EQ(0U, espy_ctl_stats(self->c)->clients);
+}
+
+/* At a stop every queued event reaches a slow reader, then the goodbye. */
+TEST_F(ctl, shutdown_delivers_every_queued_line)
+{
+	static char buf[2 << 20];
+	int fd, events, status, res[2];
+	const char *last;
+	pid_t child;
+	size_t n;
+
+	fd = subscriber_behind(&self->c, self->path);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0U, espy_ctl_stats(self->c)->cut_off);
+	ASSERT_EQ(0, pipe(res));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		usleep(100000);	/* the server is waiting by now */
+		n = read_to_eof(NULL, fd, buf, sizeof(buf));
+		last = last_of_whole_lines(buf, n, &events);
+		if (!last || strcmp(last, "{\"ok\":true,\"cmd\":null,\"closing\":\"stopping\"}"))
+			events = -1;
+		_exit(write(res[1], &events, sizeof(events)) == sizeof(events) ? 0 : 1);
+	}
+	close(fd);
+	close(res[1]);
+	EXPECT_EQ(0, espy_ctl_shutdown(self->c, 5000));
+	EXPECT_NE(0, access(self->path, F_OK));	/* no new clients */
+	ASSERT_EQ(sizeof(events), (size_t)read(res[0], &events, sizeof(events)));
+	close(res[0]);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(1000, events);
+}
+
+/* A client that takes nothing does not hold a stop past the bound. */
+TEST_F(ctl, shutdown_bounded_by_a_stuck_client)
+{
+	struct timespec t0, t1;
+	int fd;
+	long ms;
+
+	fd = subscriber_behind(&self->c, self->path);
+	ASSERT_GE(fd, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(1, espy_ctl_shutdown(self->c, 300));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_GE(ms, 250);
+	EXPECT_LT(ms, 2000);
+	EXPECT_EQ(0U, espy_ctl_stats(self->c)->clients);
+	close(fd);
+}
+
+/* The goodbye ends event streams only: a client waiting for a reply must
+ * not take it for one. */
+TEST_F(ctl, shutdown_goodbye_only_to_subscribers)
+{
+	char line[256], buf[256];
+	int fd = connect_to(self->path);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_GT(ask(self->c, fd, "ping\n", line, sizeof(line)), 0);
+	ASSERT_STREQ(PONG, line);
+	EXPECT_EQ(0, espy_ctl_shutdown(self->c, 1000));
+	EXPECT_EQ(0U, read_to_eof(NULL, fd, buf, sizeof(buf)));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

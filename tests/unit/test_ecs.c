@@ -220,6 +220,24 @@ TEST_F(ecs, network_fields)
 	len = trec_net(&r, ESPY_EV_CONNECT, 100 * SEC, 400, 1, dst, 22, NULL,
 		       33920, -ECONNREFUSED);	/* port picked, address not */
 	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
+	/* a close in softirq: no task, but the socket's namespace */
+	len = trec_net(&r, ESPY_EV_TCP_CLOSE, 100 * SEC, 0, 0, dst, 22, src,
+		       40001, 0);
+	n = (struct espy_net *)r.b;
+	n->hdr.flags = ESPY_F_NO_TASK;
+	n->hdr.ppid = n->hdr.uid = n->hdr.euid = n->hdr.gid = n->hdr.egid = 0;
+	n->hdr.mntns = 0;
+	n->hdr.netns = 4026532999U;
+	n->hdr.cgroup_id = 0;
+	memset(n->hdr.comm, 0, sizeof(n->hdr.comm));
+	ASSERT_EQ(0, espy_pipeline_feed(p, r.b, len));
+	d = line(l, 4);
+	ASSERT_TRUE(jc_valid(d, strlen(d)));
+	EXPECT_STREQ("tcp_close", STR(d, "event.action"));
+	EXPECT_EQ(40001, jc_get_int(d, "source.port", -1));
+	EXPECT_EQ(4026532999LL, jc_get_int(d, "espy.netns", -1));
+	EXPECT_FALSE(jc_has(d, "espy.mntns"));	/* task fields: none */
+	EXPECT_FALSE(jc_has(d, "process"));
 	d = line(l, 3);
 	EXPECT_EQ(33920, jc_get_int(d, "source.port", -1));
 	EXPECT_FALSE(jc_has(d, "source.ip"));

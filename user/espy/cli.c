@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 #include "ctl_client.h"
 #include "jpath.h"
 
-#define REPLY_TIMEOUT_MS	5000
+/* long enough for a baseline import or save on a large baseline */
+#define REPLY_TIMEOUT_MS	10000
 
 const char *espy_cli_socket(const char *opt)
 {
@@ -42,12 +44,28 @@ int espy_cli_exit_code(int err)
 	}
 }
 
-int espy_cli_connect(const char *prog, const char *path)
+int espy_cli_usage(void (*usage)(FILE *f), int asked)
 {
-	int fd = espy_ctl_connect(path);
+	usage(asked ? stdout : stderr);
+	return asked ? ESPY_EXIT_OK : ESPY_EXIT_USAGE;
+}
 
-	if (fd >= 0)
-		return fd;
+int espy_cli_no_more_args(const char *prog, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+	return ESPY_EXIT_USAGE;
+}
+
+static int is_absent(int err)
+{
+	return err == -ENOENT || err == -ECONNREFUSED;
+}
+
+/* Say why fd (a -errno) is no connection; returns minus the exit code. */
+static int connect_failed(const char *prog, const char *path, int fd)
+{
 	switch (fd) {
 	case -ENOENT:
 	case -ECONNREFUSED:
@@ -66,17 +84,27 @@ int espy_cli_connect(const char *prog, const char *path)
 	return -espy_cli_exit_code(fd);
 }
 
+int espy_cli_connect(const char *prog, const char *path)
+{
+	int fd = espy_ctl_connect(path);
+
+	return fd >= 0 ? fd : connect_failed(prog, path, fd);
+}
+
 int espy_cli_request(struct espy_lines *l, const char *prog, const char *sock,
-		     const char *cmd, size_t line_max, char **reply)
+		     const char *cmd, size_t line_max, char **reply,
+		     unsigned int flags)
 {
 	struct json_object *r;
 	const char *why;
 	long n;
 	int fd, code;
 
-	fd = espy_cli_connect(prog, sock);
+	fd = espy_ctl_connect(sock);
+	if (fd < 0 && is_absent(fd) && (flags & ESPY_CLI_QUIET_ABSENT))
+		return ESPY_EXIT_NODAEMON;
 	if (fd < 0)
-		return -fd;
+		return -connect_failed(prog, sock, fd);
 	espy_lines_init(l, fd, line_max);
 	n = espy_ctl_call(l, cmd, reply, REPLY_TIMEOUT_MS);
 	if (n < 0) {

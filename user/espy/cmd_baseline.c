@@ -24,6 +24,7 @@
 #include "detect.h"
 #include "ecs.h"
 #include "feats.h"
+#include "jpath.h"
 #include "json.h"
 #include "statefile.h"
 
@@ -185,51 +186,29 @@ static int show(struct bopts *o)
 }
 
 /*
- * Send a baseline command to espyd.  Returns the exit code; *absent is set
- * when no espyd listens (nothing printed then).
+ * Send a baseline command to espyd.  Returns the exit code:
+ * ESPY_EXIT_NODAEMON, with nothing printed, when no espyd listens.
  */
-static int live(struct bopts *o, const char *cmd, int *absent, int quiet)
+static int live(struct bopts *o, const char *cmd, int quiet)
 {
 	struct espy_lines l;
-	struct json_object *r, *ok, *e, *m;
+	struct json_object *r;
+	const char *mode;
 	char *reply;
-	long n;
-	int fd, code;
+	int code;
 
-	*absent = 0;
-	fd = espy_ctl_connect(espy_cli_socket(o->socket));
-	if (fd == -ENOENT || fd == -ECONNREFUSED) {
-		*absent = 1;
-		return ESPY_EXIT_NODAEMON;
+	code = espy_cli_request(&l, "espy baseline", espy_cli_socket(o->socket),
+				cmd, 1 << 20, &reply, ESPY_CLI_QUIET_ABSENT);
+	if (code)
+		return code;
+	if (!quiet && !espy_jparse_object(reply, strlen(reply), &r)) {
+		mode = espy_jpath_str(r, "mode");
+		if (mode)
+			printf("espyd: %s done; detection mode now %s\n", cmd, mode);
+		json_object_put(r);
 	}
-	if (fd < 0)
-		return -espy_cli_connect("espy baseline", espy_cli_socket(o->socket));
-	espy_lines_init(&l, fd, 1 << 20);
-	n = espy_ctl_call(&l, cmd, &reply, 10000);
-	if (n < 0) {
-		fprintf(stderr, "espy baseline: espyd did not answer: %s\n",
-			strerror((int)-n));
-		code = espy_cli_exit_code((int)n);
-		goto out;
-	}
-	r = json_tokener_parse(reply);
-	if (!r || !json_object_object_get_ex(r, "ok", &ok) ||
-	    !json_object_get_boolean(ok)) {
-		fprintf(stderr, "espy baseline: espyd refused '%s': %s\n", cmd,
-			r && json_object_object_get_ex(r, "error", &e) ?
-			json_object_get_string(e) : reply);
-		code = ESPY_EXIT_FAIL;
-	} else {
-		if (!quiet && json_object_object_get_ex(r, "mode", &m))
-			printf("espyd: %s done; detection mode now %s\n", cmd,
-			       json_object_get_string(m));
-		code = ESPY_EXIT_OK;
-	}
-	json_object_put(r);
-out:
-	espy_lines_fini(&l);
-	close(fd);
-	return code;
+	espy_cli_hangup(&l);
+	return ESPY_EXIT_OK;
 }
 
 static int set_mode_offline(struct bopts *o, const char *m)
@@ -297,7 +276,7 @@ int cmd_baseline(int argc, char **argv)
 	struct espy_config cfg;
 	const char *config = NULL, *dir = NULL, *verb, *arg = NULL;
 	char err[2048], cmd[PATH_MAX + 32], abs[PATH_MAX];
-	int c, absent, code;
+	int c, code;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:c:js:h", longopts, NULL)) != -1) {
@@ -315,11 +294,8 @@ int cmd_baseline(int argc, char **argv)
 			o.socket = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return ESPY_EXIT_OK;
 		default:
-			usage(stderr);
-			return ESPY_EXIT_USAGE;
+			return espy_cli_usage(usage, c == 'h');
 		}
 	}
 	if (optind >= argc) {
@@ -329,11 +305,9 @@ int cmd_baseline(int argc, char **argv)
 	verb = argv[optind++];
 	if (optind < argc)
 		arg = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "espy baseline: unexpected argument '%s'\n",
-			argv[optind]);
-		return ESPY_EXIT_USAGE;
-	}
+	code = espy_cli_no_more_args("espy baseline", argc, argv);
+	if (code)
+		return code;
 	espy_config_defaults(&cfg);
 	if (!dir) {
 		if (espy_config_load(&cfg, config ? config : ESPY_CONFIG_PATH,
@@ -351,12 +325,12 @@ int cmd_baseline(int argc, char **argv)
 	if ((!strcmp(verb, "learn") || !strcmp(verb, "detect") ||
 	     !strcmp(verb, "auto")) && !arg) {
 		snprintf(cmd, sizeof(cmd), "baseline %s", verb);
-		code = live(&o, cmd, &absent, 0);
-		return absent ? set_mode_offline(&o, verb) : code;
+		code = live(&o, cmd, 0);
+		return code == ESPY_EXIT_NODAEMON ? set_mode_offline(&o, verb) : code;
 	}
 	if (!strcmp(verb, "export") && arg) {
 		/* a running espyd writes out what it holds first */
-		live(&o, "baseline save", &absent, 1);
+		live(&o, "baseline save", 1);
 		code = copy_checked(o.path, arg);
 		if (code == ESPY_EXIT_OK)
 			printf("exported %s to %s\n", o.path, arg);
@@ -369,8 +343,8 @@ int cmd_baseline(int argc, char **argv)
 			return ESPY_EXIT_FAIL;
 		}
 		snprintf(cmd, sizeof(cmd), "baseline import %s", abs);
-		code = live(&o, cmd, &absent, 0);
-		if (!absent)
+		code = live(&o, cmd, 0);
+		if (code != ESPY_EXIT_NODAEMON)
 			return code;
 		code = copy_checked(abs, o.path);
 		if (code == ESPY_EXIT_OK)
@@ -378,8 +352,8 @@ int cmd_baseline(int argc, char **argv)
 		return code;
 	}
 	if (!strcmp(verb, "reset") && !arg) {
-		code = live(&o, "baseline reset", &absent, 0);
-		if (!absent)
+		code = live(&o, "baseline reset", 0);
+		if (code != ESPY_EXIT_NODAEMON)
 			return code;
 		if (unlink(o.path) && errno != ENOENT) {
 			fprintf(stderr, "espy baseline: removing %s: %s\n",

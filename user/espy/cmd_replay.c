@@ -163,11 +163,8 @@ int cmd_replay(int argc, char **argv)
 			break;
 		}
 		case 'h':
-			usage(stdout);
-			return ESPY_EXIT_OK;
 		default:
-			usage(stderr);
-			return ESPY_EXIT_USAGE;
+			return espy_cli_usage(usage, c == 'h');
 		}
 	}
 	if (optind != argc - 1) {

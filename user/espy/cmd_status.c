@@ -142,19 +142,15 @@ int cmd_status(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return ESPY_EXIT_OK;
 		default:
-			usage(stderr);
-			return ESPY_EXIT_USAGE;
+			return espy_cli_usage(usage, c == 'h');
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "espy status: unexpected argument '%s'\n", argv[optind]);
-		return ESPY_EXIT_USAGE;
-	}
+	rc = espy_cli_no_more_args("espy status", argc, argv);
+	if (rc)
+		return rc;
 	rc = espy_cli_request(&l, "espy status", espy_cli_socket(sock), "status",
-			      1 << 20, &reply);
+			      1 << 20, &reply, 0);
 	if (rc)
 		return rc;
 	if (json) {

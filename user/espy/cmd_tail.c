@@ -14,9 +14,13 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <json-c/json.h>
+
 #include "cmds.h"
+#include "ctl.h"
 #include "ctl_client.h"
 #include "filter.h"
+#include "jpath.h"
 #include "tailfmt.h"
 
 #define FOLLOW_POLL_US	200000	/* how often a quiet log file is re-checked */
@@ -65,8 +69,10 @@ static void usage(FILE *f)
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 on --count reached or interrupted, 1 failure, 2 usage error,\n"
-"3 espyd not running, 4 permission denied, 5 espyd ended the stream (it\n"
-"stopped, or cut this client off for reading too slowly).\n");
+"3 espyd not running, 4 permission denied, 5 espyd stopped (the stream\n"
+"ended cleanly: every event it had for this client was shown), 6 the\n"
+"stream was cut off (espyd dropped this client for reading too slowly, or\n"
+"the connection broke: reset, ended mid-event or without espyd's goodbye).\n");
 }
 
 /* One event line: filter (file mode), then print. 1 when --count is reached. */
@@ -99,16 +105,62 @@ static int emit(struct tail *t, char *line, size_t len, int filter_here)
 	return t->count && t->shown >= t->count;
 }
 
+/*
+ * espyd's own lines on the stream: replies, and the last line it sends
+ * before it closes the connection.  Returns -1 to read on, or the exit
+ * code when the stream is over; *stopping is set by espyd's goodbye.
+ */
+static int control_line(const char *line, long n, int *stopping)
+{
+	struct json_object *r = NULL;
+	const char *closing, *why;
+	int rc = -1;
+
+	if (!strncmp(line, "{\"ok\":true", 10) && !strstr(line, "\"closing\""))
+		return -1;	/* the reply to our subscribe */
+	espy_jparse_object(line, n, &r);
+	closing = espy_jpath_str(r, "closing");
+	why = espy_jpath_str(r, "error");
+	if (closing && !strcmp(closing, ESPY_CTL_STOPPING)) {
+		*stopping = 1;
+	} else if (closing) {
+		fprintf(stderr, "espy tail: espyd cut this client off: %s\n",
+			why ? why : line);
+		rc = ESPY_EXIT_CUT;
+	} else if (strncmp(line, "{\"ok\":true", 10)) {
+		fprintf(stderr, "espy tail: espyd: %s\n", why ? why : line);
+	}
+	json_object_put(r);
+	return rc;
+}
+
+/* How the stream ended (err: what reading it last returned). */
+static int stream_end(long err, int stopping)
+{
+	if (stopping && (err == -EPIPE || err == -ECONNRESET)) {
+		fprintf(stderr, "espy tail: espyd stopped\n");
+		return ESPY_EXIT_EOF;
+	}
+	if (err == -EPIPE || err == -ECONNRESET) {
+		fprintf(stderr, "espy tail: the stream from espyd broke off (%s) "
+			"without espyd saying it was stopping: events may be missing\n",
+			err == -EPIPE ? "end of stream" : "connection reset");
+		return ESPY_EXIT_CUT;
+	}
+	fprintf(stderr, "espy tail: %s\n", strerror(-err));
+	return espy_cli_exit_code(err);
+}
+
 static int tail_live(struct tail *t, const char *sock)
 {
 	struct espy_lines l;
 	char text[600], cmd[640], *line;
+	int rc, stopping = 0;
 	long n;
-	int rc;
 
 	espy_filter_format(&t->filter, text, sizeof(text));
 	snprintf(cmd, sizeof(cmd), "subscribe%s%s", *text ? " " : "", text);
-	rc = espy_cli_request(&l, "espy tail", sock, cmd, LINE_MAX_BYTES, &line);
+	rc = espy_cli_request(&l, "espy tail", sock, cmd, LINE_MAX_BYTES, &line, 0);
 	if (rc)
 		return rc;
 	for (;;) {
@@ -120,18 +172,21 @@ static int tail_live(struct tail *t, const char *sock)
 		if (n == -EINTR)
 			continue;
 		if (n < 0) {
-			if (n == -EPIPE || n == -ECONNRESET)
-				fprintf(stderr, "espy tail: espyd ended the stream (it stopped, "
-					"or cut this client off for reading too slowly)\n");
-			else
-				fprintf(stderr, "espy tail: %s\n", strerror(-n));
-			rc = espy_cli_exit_code(n);
+			rc = stream_end(n, stopping);
 			break;
 		}
-		/* replies to our own commands are not events */
+		if (l.partial) {
+			/* never print half an event */
+			fprintf(stderr, "espy tail: the stream from espyd was cut off "
+				"in the middle of an event (%ld bytes of it dropped)\n", n);
+			rc = ESPY_EXIT_CUT;
+			break;
+		}
+		/* espyd's own lines lead with "ok"; events never do */
 		if (!strncmp(line, "{\"ok\":", 6)) {
-			if (strncmp(line, "{\"ok\":true", 10))
-				fprintf(stderr, "espy tail: espyd: %s\n", line);
+			rc = control_line(line, n, &stopping);
+			if (rc >= 0)
+				break;
 			continue;
 		}
 		if (emit(t, line, n, 0)) {
@@ -351,17 +406,13 @@ int cmd_tail(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return ESPY_EXIT_OK;
 		default:
-			usage(stderr);
-			return ESPY_EXIT_USAGE;
+			return espy_cli_usage(usage, c == 'h');
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "espy tail: unexpected argument '%s'\n", argv[optind]);
-		return ESPY_EXIT_USAGE;
-	}
+	rc = espy_cli_no_more_args("espy tail", argc, argv);
+	if (rc)
+		return rc;
 	if (from_start && !file) {
 		fprintf(stderr, "espy tail: --from-start needs --file\n");
 		return ESPY_EXIT_USAGE;

@@ -17,6 +17,7 @@
 #define ESPYD_DRAIN_MS		100	/* read latency bound with batched wakeups */
 #define ESPYD_DROPS_MS		1000	/* how often kernel drop counters are read */
 #define ESPYD_MAX_HOOKS		128
+#define ESPYD_CTL_FLUSH_MS	1000	/* at stop: for tail clients to take the rest */
 
 struct espyd_opts {
 	int foreground;

@@ -428,6 +428,8 @@ static void on_tick(struct espy_loop *l, uint64_t exp, void *ctx)
 
 	sample_rates(ops);
 	espy_out_file_flush(ops->log);
+	if (ops->ctl)
+		espy_ctl_tick(ops->ctl);
 }
 
 /* SIGHUP: a new configuration, or the old one and a log line saying why. */
@@ -632,6 +634,8 @@ void espyd_ops_stop(struct espyd *d)
 		if (ops->ctl_sink >= 0)
 			espy_pipeline_del_sink(d->pipe, ops->ctl_sink);
 		espy_loop_del(&d->loop, espy_ctl_fd(ops->ctl));
+		/* the last events reach every `espy tail`, in whole lines */
+		espy_ctl_shutdown(ops->ctl, ESPYD_CTL_FLUSH_MS);
 		espy_ctl_close(ops->ctl);
 	}
 	close_log(ops);

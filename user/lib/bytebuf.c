@@ -1,9 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bytebuf.h"
+
+void *espy_grow(void *buf, size_t *cap, size_t need, size_t min)
+{
+	size_t c = *cap ? *cap : min;
+	void *nb;
+
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return NULL;
+		c *= 2;
+	}
+	nb = realloc(buf, c);
+	if (nb)
+		*cap = c;
+	return nb;
+}
 
 void espy_bb_init(struct espy_bytebuf *b)
 {
@@ -21,18 +38,13 @@ void espy_bb_put(struct espy_bytebuf *b, const void *p, size_t n)
 	if (b->err)
 		return;
 	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		unsigned char *nb;
+		unsigned char *nb = espy_grow(b->buf, &b->cap, b->len + n, 4096);
 
-		while (cap < b->len + n)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
 		if (!nb) {
 			b->err = -ENOMEM;
 			return;
 		}
 		b->buf = nb;
-		b->cap = cap;
 	}
 	memcpy(b->buf + b->len, p, n);
 	b->len += n;

@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Grow buf (capacity *cap) to hold at least need bytes, doubling from
+ * *cap, or from min (> 0) for a new buffer.  Returns the new buffer with
+ * *cap updated, or NULL, buf and *cap untouched, when out of memory.
+ */
+void *espy_grow(void *buf, size_t *cap, size_t need, size_t min);
+
 struct espy_bytebuf {
 	unsigned char *buf;
 	size_t len, cap;

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
+#include "bytebuf.h"
 #include "ctl.h"
 #include "filter.h"
 
@@ -24,6 +26,9 @@ struct client {
 	int discarding;		/* skipping the rest of an over-long line */
 	int nerrors;
 	int want_out;		/* EPOLLOUT currently requested */
+	int midline;		/* the socket got part of a line, not its end */
+	int closing;		/* last words queued: closed once they went out */
+	uint64_t deadline_ms;	/* ... or at this time */
 	pid_t pid;
 	uid_t uid;
 	struct espy_filter filter;
@@ -50,6 +55,7 @@ struct espy_ctl {
 	char host[256];
 	struct client *clients;
 	struct client *graveyard;
+	int nclosing;		/* clients with a deadline */
 	int ncmds;
 	struct cmd cmds[ESPY_CTL_MAX_CMDS];
 	struct espy_ctl_stats st;
@@ -67,6 +73,14 @@ static void ctl_log(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- socket setup ------------------------------------------------------ */
@@ -219,6 +233,8 @@ static void client_kill(struct espy_ctl *c, struct client *cl)
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	cl->dead = 1;
+	if (cl->closing)
+		c->nclosing--;
 	unsubscribe(c, cl);
 	c->st.clients--;
 	/* unlink from the live list; freed later so that pointers held by
@@ -265,54 +281,30 @@ static int send_queued(struct client *cl)
 		if (w < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		cl->off += w;
+		cl->midline = w > 0 && cl->out[cl->off - 1] != '\n';
 	}
 	return 0;
 }
 
-/*
- * Queue bytes for cl.  A client that lets its queue grow past the bound
- * is not reading: cut it off rather than hold memory or block.
- */
-static int client_queue(struct espy_ctl *c, struct client *cl, const char *s,
+/* Append bytes to cl's queue, whatever the bound (callers check it). */
+static int queue_append(struct espy_ctl *c, struct client *cl, const char *s,
 			size_t n)
 {
 	size_t pending = cl->len - cl->off;
 
-	if (cl->dead)
-		return -EPIPE;
-	if (pending + n > c->client_buffer && pending) {
-		/* a burst (one drain of the ring buffer) may outrun the loop's
-		 * next EPOLLOUT: hand the socket what it takes now first; a
-		 * dead peer is found by client_flush() */
-		send_queued(cl);
-		pending = cl->len - cl->off;
-	}
-	if (pending + n > c->client_buffer) {
-		c->st.cut_off++;
-		ctl_log("client pid %d uid %u cut off: %zu bytes queued (bound %zu)",
-			(int)cl->pid, (unsigned int)cl->uid, pending + n,
-			c->client_buffer);
-		client_kill(c, cl);
-		return -ENOBUFS;
-	}
 	if (cl->off && cl->len + n > cl->cap) {
 		memmove(cl->out, cl->out + cl->off, pending);
 		cl->len = pending;
 		cl->off = 0;
 	}
 	if (cl->len + n > cl->cap) {
-		size_t cap = cl->cap ? cl->cap : 16384;
-		char *nb;
+		char *nb = espy_grow(cl->out, &cl->cap, cl->len + n, 16384);
 
-		while (cap < cl->len + n)
-			cap *= 2;
-		nb = realloc(cl->out, cap);
 		if (!nb) {
 			client_kill(c, cl);
 			return -ENOMEM;
 		}
 		cl->out = nb;
-		cl->cap = cap;
 	}
 	memcpy(cl->out + cl->len, s, n);
 	cl->len += n;
@@ -340,6 +332,82 @@ static void client_flush(struct espy_ctl *c, struct client *cl)
 		update_interest(c, cl);
 }
 
+/*
+ * Say a last line to cl (none when n is 0) and close once what is queued
+ * went out: nothing more is queued, and commands are no longer read.  A
+ * peer that does not take it within ESPY_CTL_LAST_WORDS_MS is closed
+ * anyway (espy_ctl_tick()).
+ */
+static void last_words(struct espy_ctl *c, struct client *cl, const char *s,
+		       size_t n)
+{
+	if (cl->dead || cl->closing)
+		return;
+	unsubscribe(c, cl);
+	if (n && queue_append(c, cl, s, n))
+		return;
+	cl->closing = 1;
+	c->nclosing++;
+	cl->deadline_ms = now_ms() + ESPY_CTL_LAST_WORDS_MS;
+	cl->close_after_flush = 1;
+	cl->eof = 1;
+	update_interest(c, cl);
+	client_flush(c, cl);
+}
+
+/*
+ * A subscriber whose queue would pass the bound is not reading: cut it
+ * off rather than hold memory or block.  The lines it has not started on
+ * are dropped; the one the socket already has a part of is finished, so
+ * that the client reads whole lines up to the notice that says why.
+ */
+static void client_cut_off(struct espy_ctl *c, struct client *cl,
+			   size_t wanted)
+{
+	char msg[256];
+	size_t keep = 0;
+	int n;
+
+	c->st.cut_off++;
+	ctl_log("client pid %d uid %u cut off: %zu bytes queued (bound %zu)",
+		(int)cl->pid, (unsigned int)cl->uid, wanted, c->client_buffer);
+	if (cl->midline) {
+		const char *rest = cl->out + cl->off;
+		const char *nl = memchr(rest, '\n', cl->len - cl->off);
+
+		keep = nl ? (size_t)(nl + 1 - rest) : cl->len - cl->off;
+	}
+	cl->len = cl->off + keep;
+	n = snprintf(msg, sizeof(msg),
+		     "{\"ok\":false,\"cmd\":null,\"closing\":\"" ESPY_CTL_CUT_OFF
+		     "\",\"error\":\"cut off: reading too slowly (%zu bytes "
+		     "queued, bound %zu); events after this were not sent\"}\n",
+		     wanted, c->client_buffer);
+	last_words(c, cl, msg, n);
+}
+
+/* Queue bytes for cl, cutting it off when they would pass the bound. */
+static int client_queue(struct espy_ctl *c, struct client *cl, const char *s,
+			size_t n)
+{
+	size_t pending = cl->len - cl->off;
+
+	if (cl->dead || cl->closing)
+		return -EPIPE;
+	if (pending + n > c->client_buffer && pending) {
+		/* a burst (one drain of the ring buffer) may outrun the loop's
+		 * next EPOLLOUT: hand the socket what it takes now first; a
+		 * dead peer is found by client_flush() */
+		send_queued(cl);
+		pending = cl->len - cl->off;
+	}
+	if (pending + n > c->client_buffer) {
+		client_cut_off(c, cl, pending + n);
+		return -ENOBUFS;
+	}
+	return queue_append(c, cl, s, n);
+}
+
 /* ---- replies ----------------------------------------------------------- */
 
 static void reply_begin(struct espy_ctl *c, int ok, const char *verb)
@@ -350,11 +418,17 @@ static void reply_begin(struct espy_ctl *c, int ok, const char *verb)
 	espy_json_kv_cstr(&c->j, "cmd", verb);
 }
 
-static void reply_send(struct espy_ctl *c, struct client *cl)
+/* Close the reply object and end its line: 0, or -errno if it broke. */
+static int reply_end(struct espy_ctl *c)
 {
 	espy_json_obj_end(&c->j);
 	espy_json_raw(&c->j, "\n", 1);
-	if (espy_json_error(&c->j)) {
+	return espy_json_error(&c->j);
+}
+
+static void reply_send(struct espy_ctl *c, struct client *cl)
+{
+	if (reply_end(c)) {
 		static const char oom[] = "{\"ok\":false,\"error\":\"reply could not be built\"}\n";
 
 		client_queue(c, cl, oom, sizeof(oom) - 1);
@@ -387,10 +461,10 @@ static void reply_error(struct espy_ctl *c, struct client *cl, const char *verb,
 			(int)cl->pid, (unsigned int)cl->uid, cl->nerrors);
 		reply_begin(c, 0, NULL);
 		espy_json_kv_cstr(&c->j, "error", "too many bad commands, closing");
-		reply_send(c, cl);
-		cl->close_after_flush = 1;
-		cl->eof = 1;
-		update_interest(c, cl);
+		if (!reply_end(c))
+			last_words(c, cl, c->j.buf, c->j.len);
+		else
+			client_kill(c, cl);
 	}
 }
 
@@ -689,13 +763,8 @@ static void accept_clients(struct espy_ctl *c)
 	}
 }
 
-void espy_ctl_dispatch(struct espy_ctl *c)
+static void handle_events(struct espy_ctl *c, struct epoll_event *evs, int n)
 {
-	struct epoll_event evs[32];
-	int n;
-
-	bury(c);
-	n = epoll_wait(c->epfd, evs, 32, 0);
 	for (int i = 0; i < n; i++) {
 		struct client *cl = evs[i].data.ptr;
 
@@ -715,6 +784,32 @@ void espy_ctl_dispatch(struct espy_ctl *c)
 			client_read(c, cl);
 		if (!cl->dead && (evs[i].events & EPOLLOUT))
 			client_flush(c, cl);
+	}
+}
+
+void espy_ctl_dispatch(struct espy_ctl *c)
+{
+	struct epoll_event evs[32];
+	int n;
+
+	bury(c);
+	n = epoll_wait(c->epfd, evs, 32, 0);
+	handle_events(c, evs, n);
+	bury(c);
+}
+
+void espy_ctl_tick(struct espy_ctl *c)
+{
+	struct client *cl, *next;
+	uint64_t now;
+
+	if (!c->nclosing)
+		return;
+	now = now_ms();
+	for (cl = c->clients; cl; cl = next) {
+		next = cl->next;
+		if (cl->closing && now >= cl->deadline_ms)
+			client_kill(c, cl);
 	}
 	bury(c);
 }
@@ -745,6 +840,57 @@ int espy_ctl_sink(void *ctl, const struct espy_event *ev, const char *json,
 	return 0;
 }
 
+static void stop_listening(struct espy_ctl *c)
+{
+	if (c->lfd < 0)
+		return;
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->lfd, NULL);
+	close(c->lfd);
+	c->lfd = -1;
+	unlink(c->path);
+}
+
+int espy_ctl_shutdown(struct espy_ctl *c, int timeout_ms)
+{
+	static const char bye[] = "{\"ok\":true,\"cmd\":null,\"closing\":\""
+				  ESPY_CTL_STOPPING "\"}\n";
+	uint64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	struct client *cl, *next;
+	int left = 0;
+
+	stop_listening(c);
+	bury(c);
+	for (cl = c->clients; cl; cl = next) {
+		next = cl->next;
+		/* the end of an event stream is said; a client waiting for a
+		 * reply must not take the goodbye for one */
+		last_words(c, cl, bye, cl->subscribed ? sizeof(bye) - 1 : 0);
+	}
+	/* the loop no longer runs: wait here, on the clients alone */
+	while (c->clients) {
+		struct epoll_event evs[32];
+		uint64_t now = now_ms();
+		int n;
+
+		if (now >= deadline)
+			break;
+		n = epoll_wait(c->epfd, evs, 32, (int)(deadline - now));
+		if (n < 0 && errno != EINTR)
+			break;
+		handle_events(c, evs, n > 0 ? n : 0);
+		bury(c);
+	}
+	for (cl = c->clients; cl; cl = next) {
+		next = cl->next;
+		ctl_log("client pid %d uid %u: %zu bytes not delivered at stop",
+			(int)cl->pid, (unsigned int)cl->uid, cl->len - cl->off);
+		client_kill(c, cl);
+		left++;
+	}
+	bury(c);
+	return left;
+}
+
 void espy_ctl_close(struct espy_ctl *c)
 {
 	if (!c)
@@ -752,9 +898,8 @@ void espy_ctl_close(struct espy_ctl *c)
 	while (c->clients)
 		client_kill(c, c->clients);
 	bury(c);
-	close(c->lfd);
+	stop_listening(c);
 	close(c->epfd);
-	unlink(c->path);
 	espy_json_fini(&c->j);
 	free(c);
 }

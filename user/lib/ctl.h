@@ -18,6 +18,15 @@
  * bound (a stuck or slow `espy tail`) is cut off and counted.  Hostile
  * input gets an error reply; a client that keeps sending it is dropped.
  *
+ * Every line the server writes is whole.  An event stream (a subscribed
+ * connection) that the server closes ends with a line that says why, with
+ * "cmd":null and "closing":
+ *   {"ok":true,"cmd":null,"closing":"stopping"}   espyd is stopping; every
+ *       event queued for this client was written before it
+ *   {"ok":false,"cmd":null,"closing":"cut_off","error":"..."}   this client
+ *       read too slowly: the events after it were not sent
+ * A stream that ends without such a line (or mid-line) was broken off.
+ *
  * The server keeps its sockets in an epoll set of its own: the daemon
  * watches espy_ctl_fd() and calls espy_ctl_dispatch() when it is readable.
  */
@@ -33,6 +42,9 @@
 #define ESPY_CTL_LINE_MAX	1024
 #define ESPY_CTL_MAX_ERRORS	16	/* bad commands before a client is dropped */
 #define ESPY_CTL_MAX_CMDS	16
+#define ESPY_CTL_LAST_WORDS_MS	1000	/* a closing client's last line, at most */
+#define ESPY_CTL_STOPPING	"stopping"	/* "closing" values, see above */
+#define ESPY_CTL_CUT_OFF	"cut_off"
 
 struct espy_ctl;
 
@@ -69,12 +81,21 @@ typedef int (*espy_ctl_cmd_fn)(void *ctx, const char *args,
 			       struct espy_json *reply, char *err, size_t errlen);
 
 int espy_ctl_open(struct espy_ctl **out, const struct espy_ctl_opts *opts);
+/*
+ * Before a stop: remove the socket file, end every stream with the
+ * "stopping" line and wait up to timeout_ms for the clients to take what
+ * is queued (non-blocking writes, poll).  Returns how many clients did not
+ * take all of it in time (they are closed too, and logged).
+ */
+int espy_ctl_shutdown(struct espy_ctl *c, int timeout_ms);
 /* Stop listening, drop every client, remove the socket file. */
 void espy_ctl_close(struct espy_ctl *c);
 
 int espy_ctl_fd(const struct espy_ctl *c);
 /* Handle whatever is ready (accepts, commands, pending output). */
 void espy_ctl_dispatch(struct espy_ctl *c);
+/* Close clients whose last line did not go out in time (call every second). */
+void espy_ctl_tick(struct espy_ctl *c);
 
 int espy_ctl_register(struct espy_ctl *c, const char *verb, const char *help,
 		      espy_ctl_cmd_fn fn, void *ctx);

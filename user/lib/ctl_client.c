@@ -68,6 +68,7 @@ long espy_lines_next(struct espy_lines *l, char **line, int timeout_ms)
 			*nl = '\0';
 			*line = l->buf + l->start;
 			l->start += n + 1;
+			l->partial = 0;
 			return (long)n;
 		}
 		if (l->len - l->start > l->max)
@@ -110,6 +111,7 @@ long espy_lines_next(struct espy_lines *l, char **line, int timeout_ms)
 			l->buf[l->len] = '\0';
 			*line = l->buf + l->start;
 			l->start = l->len;
+			l->partial = 1;
 			return (long)n;
 		}
 		l->len += r;

@@ -22,6 +22,8 @@ struct espy_lines {
 	char *buf;
 	size_t start, len, cap;
 	size_t max;		/* a longer line is an error (-E2BIG) */
+	int partial;		/* the line last returned had no newline: the
+				 * stream ended in the middle of it */
 };
 
 void espy_lines_init(struct espy_lines *l, int fd, size_t max);
@@ -29,8 +31,8 @@ void espy_lines_fini(struct espy_lines *l);
 /*
  * Next line without its newline, NUL-terminated, valid until the next
  * call.  timeout_ms < 0 waits forever.  Returns the length, -ETIMEDOUT,
- * -EPIPE at end of stream (a last unterminated line is returned first),
- * -E2BIG for a line over max, or -errno.
+ * -EPIPE at end of stream (a last unterminated line is returned first,
+ * with l->partial set), -E2BIG for a line over max, or -errno.
  */
 long espy_lines_next(struct espy_lines *l, char **line, int timeout_ms);
 

@@ -957,6 +957,10 @@ static void write_espy(struct espy_json *j, const struct espy_ecs *ecs,
 		espy_json_kv_u64(j, "netns", h->netns);
 		if (h->egid != h->gid)
 			espy_json_kv_u64(j, "egid", h->egid);
+	} else if (h->type != ESPY_EV_LOST && h->netns) {
+		/* softirq records (a TCP close) have no task, but the kernel
+		 * takes the namespace from the socket */
+		espy_json_kv_u64(j, "netns", h->netns);
 	}
 	if (has_ret(ev, &ret)) {
 		espy_json_kv_i64(j, "ret", ret);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytebuf.h"
 #include "json.h"
 
 void espy_json_init(struct espy_json *j)
@@ -35,24 +36,13 @@ void espy_json_reset(struct espy_json *j)
 
 static int grow(struct espy_json *j, size_t need)
 {
-	size_t cap;
-	char *nb;
+	char *nb = espy_grow(j->buf, &j->cap, need, 1024);
 
-	cap = j->cap ? j->cap : 1024;
-	while (cap < need) {
-		if (cap > SIZE_MAX / 2) {
-			j->err = -ENOMEM;
-			return j->err;
-		}
-		cap *= 2;
-	}
-	nb = realloc(j->buf, cap);
 	if (!nb) {
 		j->err = -ENOMEM;
 		return j->err;
 	}
 	j->buf = nb;
-	j->cap = cap;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "bytebuf.h"
 #include "config.h"
 #include "ctl.h"
 #include "metrics.h"
@@ -45,18 +46,13 @@ static void put(struct espy_prom *p, const char *s, size_t n)
 	if (p->err)
 		return;
 	if (p->len + n + 1 > p->cap) {
-		size_t cap = p->cap ? p->cap : 16384;
-		char *nb;
+		char *nb = espy_grow(p->buf, &p->cap, p->len + n + 1, 16384);
 
-		while (cap < p->len + n + 1)
-			cap *= 2;
-		nb = realloc(p->buf, cap);
 		if (!nb) {
 			p->err = -ENOMEM;
 			return;
 		}
 		p->buf = nb;
-		p->cap = cap;
 	}
 	memcpy(p->buf + p->len, s, n);
 	p->len += n;

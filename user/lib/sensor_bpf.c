@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -197,6 +198,52 @@ static int hook_add(struct bpf_sensor *b, const char *name, int attached,
 
 /* ---- load ----------------------------------------------------------------- */
 
+static int in_list(const char *s, size_t len, const char *const *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The syscalls whose success bumps the negative open cache's generation
+ * (bpf/espy_file.h, open_neg).  One of them that exists in this kernel
+ * but could not be hooked would leave cached verdicts stale: then the
+ * cache is switched off (ESPY_GEN_OFF).  -ENOENT: the syscall does not
+ * exist here, so it cannot move a path either.
+ */
+static int guard_open_cache(struct bpf_sensor *b)
+{
+	static const char *const bumpers[] = {
+		"rename", "renameat", "renameat2", "link", "linkat",
+		"symlink", "symlinkat", "mount", "umount", "move_mount",
+		"pivot_root",
+	};
+	const char *pfx = "tracepoint/syscalls/sys_exit_";
+	size_t plen = strlen(pfx);
+	__u32 key = 2;	/* ESPY_GEN_OFF */
+	__u64 off = 1;
+
+	for (int i = 0; i < b->nhooks; i++) {
+		const struct espy_hook_status *h = &b->hooks[i];
+
+		if (h->attached || h->err == -ENOENT ||
+		    strncmp(h->name, pfx, plen) ||
+		    !in_list(h->name + plen, strlen(h->name + plen), bumpers,
+			     sizeof(bumpers) / sizeof(bumpers[0])))
+			continue;
+		blog(b, ESPY_LOG_WARN,
+		     "%s not attached: read-only opens are filtered without "
+		     "the verdict cache", h->name);
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.open_gen),
+					&key, &off, BPF_ANY) < 0)
+			return -errno;
+		return 0;
+	}
+	return 0;
+}
+
 static unsigned int pow2_at_least(size_t v, size_t min)
 {
 	size_t p = min;
@@ -204,6 +251,18 @@ static unsigned int pow2_at_least(size_t v, size_t min)
 	while (p < v && p < (1u << 30))
 		p <<= 1;
 	return p;
+}
+
+/* The LSM unlink hooks act only inside these syscalls (their sys_exit). */
+static void set_syscall_nrs(struct espy_bpf *sk)
+{
+#ifdef SYS_unlink
+	sk->rodata->cfg_nr_unlink = SYS_unlink;
+#endif
+#ifdef SYS_rmdir
+	sk->rodata->cfg_nr_rmdir = SYS_rmdir;
+#endif
+	sk->rodata->cfg_nr_unlinkat = SYS_unlinkat;
 }
 
 static int configure(struct bpf_sensor *b, const struct espy_bpf_opts *o,
@@ -228,6 +287,7 @@ static int configure(struct bpf_sensor *b, const struct espy_bpf_opts *o,
 	sk->rodata->cfg_self_tgid = o->self_tgid ? o->self_tgid : getpid();
 	sk->rodata->cfg_wakeup_bytes = wake;
 	sk->rodata->cfg_cookie_key = key;
+	set_syscall_nrs(sk);
 
 	err = bpf_map__set_max_entries(sk->maps.events, ring);
 	if (!err)
@@ -455,6 +515,9 @@ int espy_bpf_open(struct espy_source *src, const struct espy_bpf_opts *opts)
 		goto err_free;
 	}
 	blog(b, ESPY_LOG_INFO, "%d of %d hooks attached", attached, b->nhooks);
+	err = guard_open_cache(b);
+	if (err)
+		goto err_free;
 
 	err = setup_reader(b, o->poll_ms ? o->poll_ms : ESPY_BPF_POLL_MS_DEFAULT);
 	if (err)
@@ -557,14 +620,6 @@ static int bpf_hooks(void *src, struct espy_hook_status *out, int max)
 	for (i = 0; i < b->nhooks && i < max; i++)
 		out[i] = b->hooks[i];
 	return b->nhooks;
-}
-
-static int in_list(const char *s, size_t len, const char *const *list, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
-			return 1;
-	return 0;
 }
 
 /* Invalidate the in-kernel negative verdicts of read-only opens (open_neg

@@ -3,14 +3,12 @@
 # helpers, a private espyd (own socket, log, metrics port) and free ports.
 # Sourced, not run (prove runs only tests/e2e/*.sh).
 
+# shellcheck source=common.bash
+. tests/e2e/lib/common.bash
+
 ESPYD=${ESPYD:-build/espyd}
 ESPY=${ESPY:-build/espy}
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+# on stderr: prove shows it without -v
 diag() { sed 's/^/# /' "$@" >&2; }
 
 need_daemon_env() {
@@ -47,21 +45,10 @@ wait_for() {
 
 # write_conf FILE [extra lines...]: a configuration private to this test
 write_conf() {
-	local f=$1
+	local f=$1 l
 	shift
-	{
-		echo "[daemon]"
-		echo "state_dir = $tmp/state"
-		echo "[log]"
-		echo "file = $tmp/events.json"
-		echo "stdout = no"
-		echo "[control]"
-		echo "socket = $tmp/ctl.sock"
-		echo "client_buffer = 256K"
-		echo "[metrics]"
-		echo "listen = 127.0.0.1:$mport"
-		for l in "$@"; do echo "$l"; done
-	} >"$f"
+	private_conf "$f" "$tmp/events.json" "127.0.0.1:$mport" "client_buffer = 256K"
+	for l in "$@"; do echo "$l"; done >>"$f"
 }
 
 # start_espyd: run espyd in the foreground on $tmp/espy.conf; sets $pid.
@@ -99,6 +86,17 @@ workload() {
 		/bin/true "espy-e2e-load-$i"
 		cat /etc/hostname >/dev/null
 	done
+}
+
+# Run workloads until espyd cuts off a tail client (up to 60 rounds);
+# true when it did.  Sets $cut0, the cut-off count before.
+workload_until_cut_off() {
+	cut0=$(metric espy_tail_clients_cut_off_total)
+	for _ in $(seq 60); do
+		workload 100
+		[ "$(metric espy_tail_clients_cut_off_total)" -gt "$cut0" ] && return 0
+	done
+	return 1
 }
 
 setup_tmp() {

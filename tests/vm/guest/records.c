@@ -119,6 +119,18 @@ FIXTURE_TEARDOWN(rec)
 	free(self->c.rec);
 }
 
+/* Whether the driver's hook of that name is attached. */
+static int hook_attached(struct coll *c, const char *name)
+{
+	struct espy_hook_status hs[256];
+	int n = c->src.ops->hooks(c->src.priv, hs, 256), i;
+
+	for (i = 0; i < n && i < 256; i++)
+		if (!strcmp(hs[i].name, name))
+			return hs[i].attached;
+	return 0;
+}
+
 /* Run a workload and collect until its exit record is in. */
 static pid_t run_and_collect(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(rec) *self,
@@ -341,6 +353,10 @@ TEST_F(rec, file_ops)
 	EXPECT_EQ(0, f->ret);
 	EXPECT_EQ(0U, f->fflags & ESPY_FILE_DIR);
 	EXPECT_TRUE(tail_is(&t, 0, WL_DIR "/soft"));
+	/* where BPF LSM runs, the victim's path came from its dentry: the
+	 * hook recognised the unlink syscall it ran in */
+	if (!self->kmod && hook_attached(&self->c, "lsm/path_unlink"))
+		EXPECT_EQ(0U, f->fflags & ESPY_FILE_PATH_RAW);
 	f = file_rec(self, ESPY_EV_UNLINK, pid, 3, &t);
 	ASSERT_NE(NULL, f);
 	EXPECT_EQ(ESPY_FILE_DIR, f->fflags & ESPY_FILE_DIR);
