@@ -228,8 +228,8 @@ static __always_inline void espy_neg_key(struct espy_neg_key *k,
 					 struct file *f)
 {
 	struct fs_struct *fs = espy_task()->fs;
+	struct espy_dfields df;
 	struct path fp = {};
-	struct dentry *d;
 
 	/* generations first: a walk that races with a bump files its verdict
 	 * under the old generation, where no later lookup looks */
@@ -237,12 +237,12 @@ static __always_inline void espy_neg_key(struct espy_neg_key *k,
 	k->gen_interest = espy_gen(ESPY_GEN_INTEREST);
 	/* every probe read counts on this path: whole struct paths */
 	bpf_core_read(&fp, sizeof(fp), &f->f_path);
-	d = fp.dentry;
-	k->dentry = (__u64)d;
+	espy_dentry_fields(fp.dentry, &df);
+	k->dentry = (__u64)fp.dentry;
 	k->mnt = (__u64)fp.mnt;
-	k->inode = (__u64)BPF_CORE_READ(d, d_inode);
-	k->parent = (__u64)BPF_CORE_READ(d, d_parent);
-	k->hash_len = BPF_CORE_READ(d, d_name.hash_len);
+	k->inode = (__u64)df.inode;
+	k->parent = (__u64)df.parent;
+	k->hash_len = df.hash_len;
 	k->root_dentry = (__u64)fs->root.dentry;
 	k->root_mnt = (__u64)fs->root.mnt;
 }

@@ -18,13 +18,44 @@ struct espy_span {
 	__u32 raw;		/* contains the user's unresolved string */
 };
 
+/* The fields of a dentry a walk needs. */
+struct espy_dfields {
+	struct dentry *parent;
+	__u64 hash_len;			/* hashlen_len(): the top 32 bits */
+	const unsigned char *name;
+	struct inode *inode;
+};
+
+/*
+ * d_parent, d_name and d_inode, adjacent in every kernel espy has met:
+ * one probe read for the lot (a walk makes several per component), else
+ * one each.  The offsets are CO-RE constants, so the verifier sees only
+ * the branch this kernel takes.
+ */
+static __always_inline void espy_dentry_fields(struct dentry *d,
+					       struct espy_dfields *df)
+{
+	__u32 po = bpf_core_field_offset(struct dentry, d_parent);
+	__u32 no = bpf_core_field_offset(struct dentry, d_name);
+	__u32 io = bpf_core_field_offset(struct dentry, d_inode);
+
+	if (no == po + 8 && io == no + 16) {
+		bpf_probe_read_kernel(df, sizeof(*df), (void *)d + po);
+	} else {
+		df->parent = BPF_CORE_READ(d, d_parent);
+		df->hash_len = BPF_CORE_READ(d, d_name.hash_len);
+		df->name = BPF_CORE_READ(d, d_name.name);
+		df->inode = BPF_CORE_READ(d, d_inode);
+	}
+}
+
 static long espy_walk_step(__u32 i, void *arg)
 {
 	struct espy_scratch *s = espy_scratch();
-	struct dentry *d, *parent, *mnt_root;
+	struct dentry *d, *mnt_root;
+	struct espy_dfields df;
 	struct vfsmount *vm;
 	struct espy_walk *w;
-	const unsigned char *name;
 	__u32 len, pos;
 
 	if (!s)
@@ -37,7 +68,6 @@ static long espy_walk_step(__u32 i, void *arg)
 	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
 		goto done;
 	mnt_root = BPF_CORE_READ(vm, mnt_root);
-	parent = BPF_CORE_READ(d, d_parent);
 	if (d == mnt_root) {
 		struct mount *m, *mp;
 
@@ -50,8 +80,8 @@ static long espy_walk_step(__u32 i, void *arg)
 				    bpf_core_field_offset(struct mount, mnt));
 		return 0;
 	}
-	len = BPF_CORE_READ(d, d_name.len);
-	name = BPF_CORE_READ(d, d_name.name);
+	espy_dentry_fields(d, &df);
+	len = df.hash_len >> 32;
 	if (len > 255)
 		len = 255;
 	espy_barrier_var(len);
@@ -62,21 +92,22 @@ static long espy_walk_step(__u32 i, void *arg)
 		goto done;
 	}
 	pos = w->pos - len - 1;
-	bpf_probe_read_kernel(&s->path[(pos + 1) & ESPY_PATH_MASK], len, name);
+	bpf_probe_read_kernel(&s->path[(pos + 1) & ESPY_PATH_MASK], len,
+			      df.name);
 	s->path[pos & ESPY_PATH_MASK] = '/';
 	w->pos = pos;
 	if (w->want_names && !w->matched && len < ESPY_FILTER_NAME_MAX) {
 		__builtin_memset(&s->nkey, 0, sizeof(s->nkey));
 		bpf_probe_read_kernel(s->nkey.name, len & (ESPY_FILTER_NAME_MAX - 1),
-				      name);
+				      df.name);
 		if (bpf_map_lookup_elem(&filter_name, &s->nkey))
 			w->matched = 1;
 	}
 	/* a root that is not its mount's root: a pseudo file (memfd,
 	 * pipe) or a disconnected dentry; its name alone, like d_dname */
-	if (d == parent)
+	if (d == df.parent)
 		goto done;
-	w->dentry = (__u64)parent;
+	w->dentry = (__u64)df.parent;
 	return 0;
 done:
 	w->done = 1;
@@ -125,8 +156,10 @@ static __always_inline void espy_file_path(struct espy_scratch *s,
 					   struct file *f, int want_names,
 					   struct espy_span *sp)
 {
-	espy_walk(s, BPF_CORE_READ(f, f_path.dentry),
-		  BPF_CORE_READ(f, f_path.mnt), want_names);
+	struct path fp = {};
+
+	bpf_core_read(&fp, sizeof(fp), &f->f_path);
+	espy_walk(s, fp.dentry, fp.mnt, want_names);
 	espy_walk_span(s, sp);
 }
 
