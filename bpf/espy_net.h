@@ -179,17 +179,22 @@ ESPY_SYSCALL(bind, espy_net_addr_exit)
 	espy_call_set(c, ESPY_EV_BIND, 0, A[0], A[1], A[2], 0, 0, 0);
 }
 
-/* accept: the peer of the new socket; failures (EAGAIN...) are noise */
-static __always_inline int espy_accept_exit(long ret)
+/*
+ * accept (the new socket and its peer; failures such as EAGAIN are noise)
+ * and listen (args: fd, backlog): the socket's addresses, inet only.
+ */
+static __always_inline int espy_sock_exit(const struct espy_call *c, long ret)
 {
+	int accept = c->type == ESPY_EV_ACCEPT;
+	long fd = accept ? ret : (long)c->args[0];
 	struct espy_scratch *s;
 	struct espy_net *n;
 	struct sock *sk;
 	__u16 family;
 
-	if (ret < 0 || espy_is_self())
+	if (fd < 0)
 		return 0;
-	sk = espy_fd_sock(espy_task(), ret);
+	sk = espy_fd_sock(espy_task(), fd);
 	if (!sk)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -197,58 +202,30 @@ static __always_inline int espy_accept_exit(long ret)
 		return 0;
 	s = espy_scratch();
 	if (!s) {
-		espy_count_drop(ESPY_EV_ACCEPT);
+		espy_count_drop(c->type);
 		return 0;
 	}
-	n = espy_net_init(s, ESPY_EV_ACCEPT, ret);
+	n = espy_net_init(s, c->type, ret);
 	espy_sk_fill(n, sk);
-	n->fd = ret;
+	n->fd = fd;
+	if (!accept)
+		n->backlog = c->args[1];
 	n->hdr.size = sizeof(*n);
-	espy_emit(n, sizeof(*n), ESPY_EV_ACCEPT, 0);
+	espy_emit(n, sizeof(*n), c->type, 0);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept")
-int espy_exit_accept(struct trace_event_raw_sys_exit *ctx)
+ESPY_SYSCALL(accept, espy_sock_exit)
 {
-	return espy_accept_exit(ctx->ret);
+	espy_call_set(c, ESPY_EV_ACCEPT, 0, 0, 0, 0, 0, 0, 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int espy_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+ESPY_SYSCALL(accept4, espy_sock_exit)
 {
-	return espy_accept_exit(ctx->ret);
+	espy_call_set(c, ESPY_EV_ACCEPT, 0, 0, 0, 0, 0, 0, 0);
 }
 
-static __always_inline int espy_listen_exit(const struct espy_call *c,
-					    long ret)
-{
-	struct espy_scratch *s;
-	struct espy_net *n;
-	struct sock *sk;
-	__u16 family;
-
-	sk = espy_fd_sock(espy_task(), c->args[0]);
-	if (!sk)
-		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != ESPY_AF_INET && family != ESPY_AF_INET6)
-		return 0;
-	s = espy_scratch();
-	if (!s) {
-		espy_count_drop(ESPY_EV_LISTEN);
-		return 0;
-	}
-	n = espy_net_init(s, ESPY_EV_LISTEN, ret);
-	espy_sk_fill(n, sk);
-	n->fd = c->args[0];
-	n->backlog = c->args[1];
-	n->hdr.size = sizeof(*n);
-	espy_emit(n, sizeof(*n), ESPY_EV_LISTEN, 0);
-	return 0;
-}
-
-ESPY_SYSCALL(listen, espy_listen_exit)
+ESPY_SYSCALL(listen, espy_sock_exit)
 {
 	espy_call_set(c, ESPY_EV_LISTEN, 0, A[0], A[1], 0, 0, 0, 0);
 }
