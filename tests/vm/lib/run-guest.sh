@@ -64,11 +64,19 @@ case " $bpf_tests " in
 *" all "*|*" $series "*) cmdline="$cmdline espy.bpf_tests=1" ;;
 esac
 
-# Two vCPUs on one TCG thread: with thread=multi, 6.12 guests panicked now
-# and then on an int3 left in syscall_exit_to_user_mode while insmod enabled
-# the syscall tracepoints (text_poke_bp racing a vCPU thread's stale
-# translation, not yet pinned down); one thread keeps cross-CPU patching
-# coherent and still runs the module on two CPUs.
+# Two vCPUs on one TCG thread.  With thread=multi (QEMU 7.2) a 6.12 guest
+# dies now and then with "Oops: int3" at a tracepoint's static-key site
+# (syscall_trace_enter, syscall_exit_to_user_mode_prepare, kernel_clone,
+# do_exit, __schedule) while text_poke_bp flips the key: the oops' code
+# dump already shows the final bytes there, so a vCPU ran a stale
+# translation holding the temporary int3 after the patch was done and
+# synced.  That is QEMU's multi-threaded TCG, not espy.ko: measured with
+# 20 boots of 5 on/off cycles each under load on both vCPUs, thread=multi
+# panicked in 4/20 boots with insmod/rmmod espy.ko and in 5/20 with no
+# module at all, only the raw_syscalls trace events switched through
+# tracefs; thread=single 0/20 for both (0/10 multi boots without any
+# switching; 6.1: none in 10 multi boots of either).  One thread keeps
+# cross-CPU code patching coherent and still runs two CPUs.
 boot() {
 	timeout "$timeout_s" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
