@@ -4,6 +4,8 @@
  * and every kind of error reported with file and line, leaving the
  * previous configuration untouched.
  */
+/* the harness's EXPECT_* compare mixed signedness */
+#pragma GCC diagnostic ignored "-Wsign-compare"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "kselftest_harness.h"
 #include "config.h"
+#include "detect.h"
 #include "event.h"
 
 static int load(struct espy_config *c, const char *text, char *err, size_t len)
@@ -170,6 +173,84 @@ TEST(example_file_documents_every_key)
 	espy_config_defaults(&c);
 	ASSERT_EQ(0, espy_config_load(&c, path, 0, err, sizeof(err))) TH_LOG("%s", err);
 	free(text);
+}
+
+/*
+ * [detection] thresholds and table sizes: the defaults are the engine's
+ * own, every key reaches the engine's configuration, bad values are
+ * refused.
+ */
+TEST(detection_tuning)
+{
+	struct espy_detect_config def, dc;
+	struct espy_detect *d = NULL;
+	struct espy_config c;
+	char err[1024];
+	const char *text =
+		"[detection]\n"
+		"alert_score = 72.5\n"
+		"chain_min = 4\n"
+		"tactic_min = 25\n"
+		"critical_event = 95\n"
+		"suspicious = 35\n"
+		"min_learned = 500\n"
+		"detect_rate = 0.01\n"
+		"tactic_half_life = 2h\n"
+		"max_processes = 65536\n"
+		"max_sessions = 4096\n"
+		"session_idle = 30m\n"
+		"baseline_entries = 131072\n"
+		"baseline_half_life = 4w\n"
+		"fanout_window = 2m\n"
+		"fanout_hosts = 12\n"
+		"fanout_ports = 20\n"
+		"discovery_window = 10m\n"
+		"discovery_burst = 5\n"
+		"exfil_bytes = 8M\n"
+		"hop_ttl = 90s\n";
+
+	espy_detect_config_default(&def);
+	espy_config_defaults(&c);
+	espy_config_detect(&c, &dc);
+	ASSERT_EQ(0, memcmp(&def, &dc, sizeof(dc)));
+
+	ASSERT_EQ(0, load(&c, text, err, sizeof(err))) TH_LOG("%s", err);
+	espy_config_detect(&c, &dc);
+	EXPECT_EQ(72.5, dc.alert_score);
+	EXPECT_EQ(4, dc.chain_min);
+	EXPECT_EQ(25, dc.tactic_min);
+	EXPECT_EQ(95, dc.critical_event);
+	EXPECT_EQ(35, dc.suspicious);
+	EXPECT_EQ(500, dc.min_learned);
+	EXPECT_EQ(0.01, dc.detect_rate);
+	EXPECT_EQ(7200U, dc.tactic_half_life_s);
+	EXPECT_EQ(65536U, dc.max_procs);
+	EXPECT_EQ(4096U, dc.max_sessions);
+	EXPECT_EQ(1800U, dc.session_idle_s);
+	EXPECT_EQ(131072U, dc.baseline.entries);
+	EXPECT_EQ(28U * 86400, dc.baseline.half_life_s);
+	EXPECT_EQ(120U, dc.fanout_window_s);
+	EXPECT_EQ(12U, dc.fanout_hosts);
+	EXPECT_EQ(20U, dc.fanout_ports);
+	EXPECT_EQ(600U, dc.discovery_window_s);
+	EXPECT_EQ(5U, dc.discovery_burst);
+	EXPECT_EQ(8ULL << 20, dc.exfil_bytes);
+	EXPECT_EQ(90U, dc.hop_ttl_s);
+	/* what the engine does not take from the file stays its default */
+	EXPECT_EQ(def.baseline.cms_width, dc.baseline.cms_width);
+	EXPECT_EQ(def.baseline.alpha, dc.baseline.alpha);
+	/* and the engine accepts the whole set */
+	ASSERT_EQ(0, espy_detect_new(&d, &dc));
+	espy_detect_free(d);
+
+	EXPECT_CONF_ERROR("[detection]\nalert_score = 0\n",
+			  "t.conf:2: bad value '0' for detection.alert_score: expected a number from 1 to 100");
+	EXPECT_CONF_ERROR("[detection]\nalert_score = nan\n", "for detection.alert_score");
+	EXPECT_CONF_ERROR("[detection]\ndetect_rate = 2\n", "for detection.detect_rate");
+	EXPECT_CONF_ERROR("[detection]\nfanout_hosts = 17\n", "for detection.fanout_hosts");
+	EXPECT_CONF_ERROR("[detection]\nmax_processes = 10\n", "for detection.max_processes");
+	EXPECT_CONF_ERROR("[detection]\nhop_ttl = 2h\n", "for detection.hop_ttl");
+	EXPECT_CONF_ERROR("[detection]\nexfil_bytes = 1K\n", "for detection.exfil_bytes");
 }
 
 TEST(error_unknown_key)

@@ -100,9 +100,7 @@ int espyd_detection_start(struct espyd *d)
 		return -ENOMEM;
 	d->det = x;
 	snprintf(x->state_dir, sizeof(x->state_dir), "%s", d->cfg.state_dir);
-	espy_detect_config_default(&c);
-	c.mode = d->cfg.mode;
-	c.learn_period_s = d->cfg.learn_period_s;
+	espy_config_detect(&d->cfg, &c);
 	err = espy_detect_new(&x->det, &c);
 	if (err) {
 		fprintf(stderr, "espyd: cannot set up detection: %s\n",

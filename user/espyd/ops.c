@@ -458,9 +458,10 @@ static void on_reload(struct espy_loop *l, void *ctx)
 	    strcmp(c.ctl_group, d->cfg.ctl_group) ||
 	    memcmp(&c.metrics, &d->cfg.metrics, sizeof(c.metrics)) ||
 	    c.driver != d->cfg.driver || strcmp(c.state_dir, d->cfg.state_dir) ||
-	    c.mode != d->cfg.mode || c.learn_period_s != d->cfg.learn_period_s)
+	    c.mode != d->cfg.mode || c.learn_period_s != d->cfg.learn_period_s ||
+	    memcmp(&c.detect, &d->cfg.detect, sizeof(c.detect)))
 		fprintf(stderr, "espyd: reload: changes to the control socket, metrics "
-			"address, driver, state directory or detection mode take effect "
+			"address, driver, state directory or [detection] take effect "
 			"at the next start\n");
 	r = apply_outputs(ops, &c);
 	if (r) {
@@ -474,6 +475,7 @@ static void on_reload(struct espy_loop *l, void *ctx)
 	/* keys that need a restart keep their running values */
 	c.mode = d->cfg.mode;
 	c.learn_period_s = d->cfg.learn_period_s;
+	c.detect = d->cfg.detect;
 	strcpy(c.ctl_socket, d->cfg.ctl_socket);
 	c.ctl_mode = d->cfg.ctl_mode;
 	strcpy(c.ctl_group, d->cfg.ctl_group);

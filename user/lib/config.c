@@ -22,11 +22,12 @@
 #include <ini.h>
 
 #include "config.h"
+#include "detect.h"
 #include "event.h"
 
 enum key_type {
 	K_ENUM, K_PATH, K_INT, K_BOOL, K_TRI, K_DURATION, K_SIZE, K_MODE,
-	K_GROUP, K_LISTEN, K_SYSLOG_TARGET, K_SEVERITY, K_FACILITY,
+	K_GROUP, K_LISTEN, K_SYSLOG_TARGET, K_SEVERITY, K_FACILITY, K_REAL,
 };
 
 struct key {
@@ -34,8 +35,8 @@ struct key {
 	const char *name;
 	enum key_type type;
 	size_t off;
-	size_t size;		/* of the field, for strings */
-	int64_t min, max;	/* K_INT, K_SIZE, K_DURATION */
+	size_t size;		/* of the field: strings, 4- or 8-byte numbers */
+	int64_t min, max;	/* K_INT, K_SIZE, K_DURATION, K_REAL */
 	const char *const *names;	/* K_ENUM, NULL-terminated */
 	bool empty_ok;		/* K_PATH, K_SYSLOG_TARGET */
 };
@@ -62,6 +63,47 @@ static const struct key keys[] = {
 	{ F("detection", "mode", K_ENUM, mode), .names = mode_names },
 	{ F("detection", "learn_period", K_DURATION, learn_period_s),
 	  .min = 0, .max = 366LL * 86400 },
+	{ F("detection", "alert_score", K_REAL, detect.alert_score),
+	  .min = 1, .max = 100 },
+	{ F("detection", "chain_min", K_INT, detect.chain_min),
+	  .min = 1, .max = 14 },
+	{ F("detection", "tactic_min", K_REAL, detect.tactic_min),
+	  .min = 1, .max = 100 },
+	{ F("detection", "critical_event", K_REAL, detect.critical_event),
+	  .min = 1, .max = 100 },
+	{ F("detection", "suspicious", K_REAL, detect.suspicious),
+	  .min = 1, .max = 100 },
+	{ F("detection", "min_learned", K_REAL, detect.min_learned),
+	  .min = 1, .max = 1000000000 },
+	{ F("detection", "detect_rate", K_REAL, detect.detect_rate),
+	  .min = 0, .max = 1 },
+	{ F("detection", "tactic_half_life", K_DURATION, detect.tactic_half_life_s),
+	  .min = 60, .max = 30LL * 86400 },
+	{ F("detection", "max_processes", K_INT, detect.max_procs),
+	  .min = 256, .max = 1 << 22 },
+	{ F("detection", "max_sessions", K_INT, detect.max_sessions),
+	  .min = 64, .max = 1 << 20 },
+	{ F("detection", "session_idle", K_DURATION, detect.session_idle_s),
+	  .min = 60, .max = 30LL * 86400 },
+	{ F("detection", "baseline_entries", K_INT, detect.baseline_entries),
+	  .min = 1024, .max = 1 << 24 },
+	{ F("detection", "baseline_half_life", K_DURATION,
+	    detect.baseline_half_life_s), .min = 3600, .max = 366LL * 86400 },
+	{ F("detection", "fanout_window", K_DURATION, detect.fanout_window_s),
+	  .min = 1, .max = 86400 },
+	/* the detectors' per-process tables hold 16 hosts, 32 host:ports */
+	{ F("detection", "fanout_hosts", K_INT, detect.fanout_hosts),
+	  .min = 2, .max = 16 },
+	{ F("detection", "fanout_ports", K_INT, detect.fanout_ports),
+	  .min = 2, .max = 32 },
+	{ F("detection", "discovery_window", K_DURATION,
+	    detect.discovery_window_s), .min = 1, .max = 86400 },
+	{ F("detection", "discovery_burst", K_INT, detect.discovery_burst),
+	  .min = 2, .max = 32 },
+	{ F("detection", "exfil_bytes", K_SIZE, detect.exfil_bytes),
+	  .min = 4096, .max = 1LL << 40 },
+	{ F("detection", "hop_ttl", K_DURATION, detect.hop_ttl_s),
+	  .min = 1, .max = 3600 },
 	{ F("log", "file", K_PATH, log_file), .empty_ok = true },
 	{ F("log", "min_score", K_INT, log_min_score), .min = 0, .max = 100 },
 	{ F("log", "min_severity", K_SEVERITY, log_min_severity) },
@@ -82,6 +124,53 @@ static const struct key keys[] = {
 #define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= 64, "seen bitmap is 64 bits");
 
+/*
+ * Each tunable of [detection] with its espy_detect_config field: the one
+ * place the two are paired, for the defaults and for the engine.
+ */
+#define DETECT_TUNABLES(X)						\
+	X(alert_score, alert_score)					\
+	X(chain_min, chain_min)						\
+	X(tactic_min, tactic_min)					\
+	X(critical_event, critical_event)				\
+	X(suspicious, suspicious)					\
+	X(min_learned, min_learned)					\
+	X(detect_rate, detect_rate)					\
+	X(tactic_half_life_s, tactic_half_life_s)			\
+	X(max_procs, max_procs)						\
+	X(max_sessions, max_sessions)					\
+	X(session_idle_s, session_idle_s)				\
+	X(baseline_entries, baseline.entries)				\
+	X(baseline_half_life_s, baseline.half_life_s)			\
+	X(fanout_window_s, fanout_window_s)				\
+	X(fanout_hosts, fanout_hosts)					\
+	X(fanout_ports, fanout_ports)					\
+	X(discovery_window_s, discovery_window_s)			\
+	X(discovery_burst, discovery_burst)				\
+	X(exfil_bytes, exfil_bytes)					\
+	X(hop_ttl_s, hop_ttl_s)
+
+void espy_config_detect(const struct espy_config *c,
+			struct espy_detect_config *out)
+{
+	espy_detect_config_default(out);
+	out->mode = c->mode;
+	out->learn_period_s = c->learn_period_s;
+#define TO_DETECT(t, d)	out->d = c->detect.t;
+	DETECT_TUNABLES(TO_DETECT)
+#undef TO_DETECT
+}
+
+static void detect_defaults(struct espy_detect_tuning *t)
+{
+	struct espy_detect_config d;
+
+	espy_detect_config_default(&d);
+#define FROM_DETECT(tf, df)	t->tf = d.df;
+	DETECT_TUNABLES(FROM_DETECT)
+#undef FROM_DETECT
+}
+
 void espy_config_defaults(struct espy_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -89,6 +178,7 @@ void espy_config_defaults(struct espy_config *c)
 	strcpy(c->state_dir, ESPY_STATE_DIR);
 	c->mode = ESPY_MODE_AUTO;
 	c->learn_period_s = 7 * 86400;
+	detect_defaults(&c->detect);
 	strcpy(c->log_file, ESPY_LOG_PATH);
 	c->log_min_score = 0;
 	c->log_min_severity = ESPY_SEV_NONE;
@@ -301,8 +391,17 @@ static int set_scaled(char *p, const struct key *k, const char *v,
 	if (parse_scaled(v, units, mults, &u) || (int64_t)u < k->min ||
 	    u > (uint64_t)k->max)
 		return -EINVAL;
-	*(uint64_t *)p = u;
+	if (k->size == sizeof(uint32_t))
+		*(uint32_t *)p = u;
+	else
+		*(uint64_t *)p = u;
 	return 0;
+}
+
+static uint64_t get_scaled(const char *p, const struct key *k)
+{
+	return k->size == sizeof(uint32_t) ? *(const uint32_t *)p :
+					     *(const uint64_t *)p;
 }
 
 /*
@@ -342,6 +441,18 @@ static int set_key(struct espy_config *c, const struct key *k, const char *v,
 			return -EINVAL;
 		*(int *)p = (int)x;
 		return 0;
+	case K_REAL: {
+		double dv;
+
+		snprintf(why, whylen, "expected a number from %" PRId64 " to %" PRId64,
+			 k->min, k->max);
+		errno = 0;
+		dv = strtod(v, &end);
+		if (!*v || *end || errno || !(dv >= k->min && dv <= k->max))
+			return -EINVAL;
+		*(double *)p = dv;
+		return 0;
+	}
 	case K_BOOL:
 		snprintf(why, whylen, "expected yes or no");
 		return set_int(p, parse_bool(v));
@@ -736,8 +847,19 @@ static void write_value(const struct espy_config *c, const struct key *k, FILE *
 		fputs(*(const int *)p == ESPY_AUTO ? "auto" :
 		      *(const int *)p ? "yes" : "no", f);
 		break;
+	case K_REAL: {
+		double dv = *(const double *)p;
+		char buf[32];
+
+		/* the shortest form that reads back as the same number */
+		snprintf(buf, sizeof(buf), "%.15g", dv);
+		if (strtod(buf, NULL) != dv)
+			snprintf(buf, sizeof(buf), "%.17g", dv);
+		fputs(buf, f);
+		break;
+	}
 	case K_DURATION:
-		u = *(const uint64_t *)p;
+		u = get_scaled(p, k);
 		if (u && u % 86400 == 0)
 			fprintf(f, "%" PRIu64 "d", u / 86400);
 		else if (u && u % 3600 == 0)
@@ -746,7 +868,7 @@ static void write_value(const struct espy_config *c, const struct key *k, FILE *
 			fprintf(f, "%" PRIu64 "s", u);
 		break;
 	case K_SIZE:
-		u = *(const uint64_t *)p;
+		u = get_scaled(p, k);
 		if (u && u % (1 << 20) == 0)
 			fprintf(f, "%" PRIu64 "M", u >> 20);
 		else if (u && u % 1024 == 0)

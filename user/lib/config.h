@@ -31,6 +31,35 @@ struct espy_listen {
 	uint16_t port;
 };
 
+/*
+ * [detection] thresholds and table sizes: the fields of struct
+ * espy_detect_config that an operator may tune (same types and units).
+ */
+struct espy_detect_tuning {
+	double alert_score;		/* session score for a chain alert */
+	int chain_min;			/* distinct tactics for a chain alert */
+	double tactic_min;		/* a tactic counts in a chain from here */
+	double critical_event;		/* one event this high alerts alone */
+	double suspicious;		/* never learned from at or above */
+	double min_learned;		/* observations before a kind is mature */
+	double detect_rate;		/* baseline weight per event, detect mode */
+	uint32_t tactic_half_life_s;
+	uint32_t max_procs;
+	uint32_t max_sessions;
+	uint32_t session_idle_s;
+	uint32_t baseline_entries;
+	uint32_t baseline_half_life_s;
+	uint32_t fanout_window_s;
+	uint32_t fanout_hosts;
+	uint32_t fanout_ports;
+	uint32_t discovery_window_s;
+	uint32_t discovery_burst;
+	uint64_t exfil_bytes;
+	uint32_t hop_ttl_s;
+};
+
+struct espy_detect_config;
+
 struct espy_config {
 	/* [daemon] */
 	enum espy_driver driver;
@@ -38,6 +67,7 @@ struct espy_config {
 	/* [detection] */
 	enum espy_mode mode;
 	uint64_t learn_period_s;
+	struct espy_detect_tuning detect;
 	/* [log] */
 	char log_file[PATH_MAX];	/* "" = no log file */
 	int log_min_score;		/* 0..100 */
@@ -61,6 +91,10 @@ struct espy_config {
 
 /* The built-in defaults. */
 void espy_config_defaults(struct espy_config *c);
+
+/* The detection engine's configuration from c ([detection]). */
+void espy_config_detect(const struct espy_config *c,
+			struct espy_detect_config *out);
 
 /*
  * Parse path over *c (which should hold defaults or a previous config).
