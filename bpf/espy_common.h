@@ -168,7 +168,7 @@ struct {
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
 
-/* Records lost, per record type: ring full, stash full, no scratch. */
+/* Records lost, per record type: ring full, no scratch. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ESPY_EV_MAX);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "bigalloc.h"
 #include "hash64.h"
 #include "bytebuf.h"
 
@@ -45,6 +46,7 @@ int espy_bl_init(struct espy_baseline *bl, int nkinds,
 		 const char *const *names, const struct espy_bl_params *p)
 {
 	struct espy_bl_params def;
+	uint32_t nb, cms_w;
 	int i;
 
 	if (nkinds <= 0 || nkinds > ESPY_BL_MAX_KINDS)
@@ -58,24 +60,28 @@ int espy_bl_init(struct espy_baseline *bl, int nkinds,
 	bl->half_life_s = p->half_life_s ? p->half_life_s : 1;
 	bl->inv_half_life = 1.0 / bl->half_life_s;
 	bl->alpha = p->alpha > 0 ? p->alpha : 1.0;
+	nb = pow2_at_least((p->entries + ESPY_BL_WAYS - 1) / ESPY_BL_WAYS, 2);
+	cms_w = pow2_at_least(p->cms_width ? p->cms_width : 1, 64);
+	if (cms_w > 65536)
+		cms_w = 65536;
+	/* all kinds in one block each for buckets and sketches: big enough
+	 * for huge pages, as every observation lands anywhere in them */
+	bl->b_all_n = (size_t)nkinds * nb;
+	bl->cms_all_n = (size_t)nkinds * ESPY_BL_CMS_DEPTH * cms_w;
+	bl->b_all = espy_big_calloc(bl->b_all_n, sizeof(*bl->b_all));
+	bl->cms_all = espy_big_calloc(bl->cms_all_n, sizeof(float));
+	if (!bl->b_all || !bl->cms_all) {
+		espy_bl_fini(bl);
+		return -ENOMEM;
+	}
 	for (i = 0; i < nkinds; i++) {
 		struct espy_bl_kind *k = &bl->k[i];
-		uint32_t nb = pow2_at_least((p->entries + ESPY_BL_WAYS - 1) /
-					    ESPY_BL_WAYS, 2);
 
 		snprintf(k->name, sizeof(k->name), "%s", names[i]);
 		k->nbuckets = nb;
-		k->cms_w = pow2_at_least(p->cms_width ? p->cms_width : 1, 64);
-		if (k->cms_w > 65536)
-			k->cms_w = 65536;
-		k->b = calloc(nb, sizeof(*k->b));
-		k->cms = calloc((size_t)ESPY_BL_CMS_DEPTH * k->cms_w,
-				sizeof(float));
-		if (!k->b || !k->cms) {
-			bl->nkinds = i + 1;
-			espy_bl_fini(bl);
-			return -ENOMEM;
-		}
+		k->cms_w = cms_w;
+		k->b = bl->b_all + (size_t)i * nb;
+		k->cms = bl->cms_all + (size_t)i * ESPY_BL_CMS_DEPTH * cms_w;
 	}
 	return 0;
 }
@@ -85,11 +91,13 @@ void espy_bl_fini(struct espy_baseline *bl)
 	int i;
 
 	for (i = 0; i < bl->nkinds; i++) {
-		free(bl->k[i].b);
-		free(bl->k[i].cms);
 		bl->k[i].b = NULL;
 		bl->k[i].cms = NULL;
 	}
+	espy_big_free(bl->b_all, bl->b_all_n, sizeof(*bl->b_all));
+	espy_big_free(bl->cms_all, bl->cms_all_n, sizeof(float));
+	bl->b_all = NULL;
+	bl->cms_all = NULL;
 	bl->nkinds = 0;
 }
 
@@ -278,6 +286,25 @@ static int take_slot(struct espy_baseline *bl, struct espy_bl_kind *k,
 	vb->key[vi] = 0;
 	*bp = vb;
 	return vi;
+}
+
+void espy_bl_prefetch(const struct espy_baseline *bl, int kind, uint64_t key)
+{
+	const struct espy_bl_kind *k = &bl->k[kind];
+	const char *b1, *b2;
+
+	if (!key)
+		key = 1;
+	b1 = (const char *)&k->b[bucket1(k, key)];
+	b2 = (const char *)&k->b[bucket2(k, key)];
+	/* the keys (64 bytes), then the counts and times of a found key,
+	 * most often in the first bucket */
+	__builtin_prefetch(b1, 1);
+	__builtin_prefetch(b1 + 63, 1);
+	__builtin_prefetch(b1 + 127, 1);
+	__builtin_prefetch(b1 + sizeof(struct espy_bl_bucket) - 1, 1);
+	__builtin_prefetch(b2);
+	__builtin_prefetch(b2 + 63);
 }
 
 double espy_bl_total(const struct espy_baseline *bl, int kind, uint32_t now)

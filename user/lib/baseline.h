@@ -64,6 +64,10 @@ struct espy_baseline {
 	uint32_t mode;			/* persisted run-time mode choice, 0 none */
 	uint32_t _pad;
 	struct espy_bl_kind k[ESPY_BL_MAX_KINDS];
+	/* the kinds' tables, one block each (k[i].b and .cms point in) */
+	struct espy_bl_bucket *b_all;
+	float *cms_all;
+	size_t b_all_n, cms_all_n;
 };
 
 struct espy_bl_params {
@@ -110,6 +114,9 @@ void espy_bl_observe(struct espy_baseline *bl, int kind, uint64_t key,
  */
 void espy_bl_add(struct espy_baseline *bl, int kind,
 		 const struct espy_bl_obs *obs, uint32_t now, double weight);
+
+/* Start loading key's two candidate buckets into the CPU cache (a hint). */
+void espy_bl_prefetch(const struct espy_baseline *bl, int kind, uint64_t key);
 
 /* Decayed total of a kind at now. */
 double espy_bl_total(const struct espy_baseline *bl, int kind, uint32_t now);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bigalloc.h"
 #include "detect_int.h"
 #include "score.h"
 #include "hash64.h"
@@ -78,7 +79,8 @@ int espy_detect_new(struct espy_detect **out, const struct espy_detect_config *c
 	ret = espy_sessions_init(d);
 	if (ret)
 		goto fini_sessions;
-	d->pcache = calloc(ESPY_PCACHE_SLOTS, sizeof(*d->pcache));
+	espy_decay_tab_init(d, c->tactic_half_life_s);
+	d->pcache = espy_big_calloc(ESPY_PCACHE_SLOTS, sizeof(*d->pcache));
 	if (!d->pcache) {
 		ret = -ENOMEM;
 		goto fini_sessions;
@@ -106,7 +108,7 @@ fini_recent:
 	espy_recent_fini(&d->conn_dst);
 	espy_recent_fini(&d->conn);
 fini_sessions:
-	free(d->pcache);
+	espy_big_free(d->pcache, ESPY_PCACHE_SLOTS, sizeof(*d->pcache));
 	espy_sessions_fini(d);
 	espy_bl_fini(&d->bl);
 free_d:
@@ -124,9 +126,58 @@ void espy_detect_prefetch(const struct espy_detect *d,
 			  const struct espy_proc *p)
 {
 	const struct espy_dproc *dp = p->session;
+	const char *s;
 
-	if (dp && dp->sess_id && dp->sess_idx < d->cfg.max_sessions)
-		__builtin_prefetch(&d->sess[dp->sess_idx]);
+	if (!dp || !dp->sess_id || dp->sess_idx >= d->cfg.max_sessions)
+		return;
+	/* every event reads and writes its first four lines: id, host,
+	 * flags, times, tactics, anomaly, score */
+	s = (const char *)&d->sess[dp->sess_idx];
+	__builtin_prefetch(s, 1);
+	__builtin_prefetch(s + 64, 1);
+	__builtin_prefetch(s + 128, 1);
+	__builtin_prefetch(s + 192, 1);
+}
+
+void espy_detect_prefetch_rec(const struct espy_detect *d, const void *rec,
+			      size_t len)
+{
+	const struct espy_hdr *h = rec;
+	const struct espy_file *f = rec;
+	const struct espy_net *n = rec;
+	const char *c;
+	uint64_t ph;
+
+	/* the raw record, checked only as far as these reads need: decoding
+	 * it twice would cost more than the misses it saves */
+	if (len < sizeof(*h))
+		return;
+	switch (h->type) {
+	case ESPY_EV_OPEN ... ESPY_EV_MKDIR:
+		if (len < sizeof(*f) || f->path_len > len - sizeof(*f))
+			break;
+		/* espy_ev_classify()'s slot */
+		ph = espy_hash_bytes(f->data, f->path_len, 0x50434143ULL) | 1;
+		c = (const char *)&d->pcache[ph & (ESPY_PCACHE_SLOTS - 1)];
+		__builtin_prefetch(c, 1);
+		__builtin_prefetch(c + 64, 1);
+		__builtin_prefetch(c + sizeof(struct espy_path_cache) - 1, 1);
+		break;
+	case ESPY_EV_CONNECT:
+	case ESPY_EV_ACCEPT:
+	case ESPY_EV_TCP_CLOSE:
+		if (len < sizeof(*n))
+			break;
+		/* espy_sock_note() and espy_sock_owner() */
+		if (n->sock_cookie && h->type != ESPY_EV_ACCEPT)
+			espy_recent_prefetch(&d->socks, n->sock_cookie);
+		/* espy_hop_connect() and espy_hop_accept() */
+		if (h->type != ESPY_EV_TCP_CLOSE)
+			espy_hop_prefetch(d, n);
+		break;
+	default:
+		break;
+	}
 }
 
 void espy_detect_free(struct espy_detect *d)
@@ -143,7 +194,7 @@ void espy_detect_free(struct espy_detect *d)
 	espy_recent_fini(&d->acc);
 	espy_recent_fini(&d->conn_dst);
 	espy_recent_fini(&d->conn);
-	free(d->pcache);
+	espy_big_free(d->pcache, ESPY_PCACHE_SLOTS, sizeof(*d->pcache));
 	espy_sessions_fini(d);
 	espy_bl_fini(&d->bl);
 	free(d);
@@ -225,12 +276,14 @@ void espy_ev_add_feat(struct espy_evstate *es, int kind, uint64_t key, uint32_t 
 	if (es->nf == ESPY_FOBS_MAX)
 		return;
 	f = &es->f[es->nf++];
-	memset(f, 0, sizeof(*f));
+	/* f->o is filled by the lookup (score_features()), before any read */
 	f->kind = kind;
 	f->key = key;
 	f->n1 = n1;
 	f->n2 = n2;
 	f->x = x;
+	f->novelty = 0;
+	f->contrib = 0;
 }
 
 static int file_writes(const struct espy_file *f)
@@ -358,6 +411,47 @@ static void collect_features(struct espy_detect *d, struct espy_evstate *es)
 			 h->auid, 1, 0);
 }
 
+/*
+ * The baseline buckets of the event's main features, as collect_features()
+ * will key them: a miss each, which the detectors and trackers that run
+ * first can overlap.  Only the cache sees this.
+ */
+static void prefetch_features(struct espy_detect *d,
+			      const struct espy_evstate *es)
+{
+	const struct espy_dctx *c = &es->c;
+	const struct espy_event *ev = c->ev;
+	uint64_t prog = c->dp ? c->dp->prog : 0;
+	uint32_t op;
+
+	switch (ev->hdr->type) {
+	case ESPY_EV_OPEN ... ESPY_EV_MKDIR:
+		op = file_op(ev->file, c->write);
+		espy_bl_prefetch(&d->bl, ESPY_FEAT_EXE_FILE,
+			espy_hash_pair(prog, espy_hash_pair(c->pi.class_hash, op)));
+		/* espy_track_written() will note this one */
+		if (ev->hdr->type == ESPY_EV_OPEN && c->write &&
+		    ev->file->ret >= 0 &&
+		    (c->pi.cat & (ESPY_PC_WRITABLE | ESPY_PC_HOME)))
+			espy_recent_prefetch(&d->files,
+				espy_hash_bytes(ev->path.p, ev->path.len,
+						0x46494c45ULL));
+		break;
+	case ESPY_EV_CONNECT: {
+		const struct espy_net *n = ev->net;
+
+		if (n->family != AF_INET && n->family != AF_INET6)
+			break;
+		espy_bl_prefetch(&d->bl, ESPY_FEAT_EXE_DSTCLASS,
+			espy_hash_pair(prog, (uint64_t)c->dst << 32 |
+				       espy_port_class(n->remote_port)));
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 /* ---- scoring ------------------------------------------------------------ */
 
 static double overall_maturity(const struct espy_detect *d)
@@ -391,8 +485,12 @@ static void score_techs(struct espy_detect *d, struct espy_evstate *es,
 {
 	uint64_t prog = es->c.dp ? es->c.dp->prog : 0;
 	uint64_t pprog = es->c.dp ? es->c.dp->pprog : 0;
-	double mat = overall_maturity(d);
+	double mat;
 	int i;
+
+	if (!es->hits.n)
+		return;		/* most events: no technique, nothing to damp */
+	mat = overall_maturity(d);
 
 	for (i = 0; i < es->hits.n; i++) {
 		struct espy_bl_obs o1, o2;
@@ -428,6 +526,15 @@ static void learn_late(struct espy_detect *d, struct espy_evstate *es, double w)
 }
 
 /* ---- the stage ---------------------------------------------------------- */
+
+/* An unclassified path: what a cleared struct reads as (its class is "") */
+static inline void pathinfo_clear(struct espy_pathinfo *pi)
+{
+	pi->cat = 0;
+	pi->proc_pid = 0;
+	pi->class_hash = 0;
+	pi->cls[0] = '\0';
+}
 
 static void verdict_reset(struct espy_detect *d, struct espy_verdict *v)
 {
@@ -544,7 +651,12 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	if (dp && (h->type == ESPY_EV_EXEC || h->type == ESPY_EV_PROC))
 		on_exec(d, ev, p, dp);
 
-	memset(&es, 0, sizeof(es.c));
+	/* every field of es.c is set below; clearing its 280 bytes
+	 * (two path classes) on every event was a tenth of this stage */
+	pathinfo_clear(&es.c.pi);
+	pathinfo_clear(&es.c.pi2);
+	es.c.write = 0;
+	es.c.dst = ESPY_DST_UNSPEC;
 	es.hits.n = 0;
 	es.nf = 0;
 	es.created = 0;
@@ -586,6 +698,8 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	default:
 		break;
 	}
+
+	prefetch_features(d, &es);
 
 	/* detectors, stateless then stateful */
 	espy_detectors_run(&es.c, &es.hits);
@@ -666,13 +780,11 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 				s->tts[ta] = d->now_s;
 			}
 		}
-		if (A > espy_decay(s->anom, s->anom_ts, d->now_s,
-				   d->cfg.tactic_half_life_s)) {
+		if (A > espy_sdecay(d, s->anom, s->anom_ts)) {
 			s->anom = (float)A;
 			s->anom_ts = d->now_s;
 		}
-		S = espy_session_rescore(d, s);
-		chain = espy_session_chain(d, s);
+		S = espy_session_rescore(d, s, &chain);
 		if (es.hits.n && espy_popcount(chain) >= 2) {
 			double k = espy_popcount(chain) - 1;
 

@@ -110,6 +110,12 @@ int espy_detect_event(void *ctx, struct espy_event *ev);
  */
 void espy_detect_prefetch(const struct espy_detect *d,
 			  const struct espy_proc *p);
+/*
+ * The same for a record a few ahead (raw, as read; its process not applied
+ * yet): the tables its own fields key (classified paths, sockets).
+ */
+void espy_detect_prefetch_rec(const struct espy_detect *d, const void *rec,
+			      size_t len);
 
 /* Mode control (control socket, `espy baseline learn|detect`). */
 int espy_detect_set_mode(struct espy_detect *d, enum espy_mode m);

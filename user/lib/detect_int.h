@@ -111,13 +111,16 @@ struct espy_session {
 
 /* ---- the engine ------------------------------------------------------ */
 
+#define ESPY_DECAY_TAB		4096
+
 struct espy_detect {
 	struct espy_detect_config cfg;
 	struct espy_baseline bl;
 	struct espy_proctab *pt;
 
 	struct espy_dproc *dprocs;
-	struct espy_dproc *dp_free;
+	struct espy_dproc *dp_free;	/* released, to reuse first */
+	uint32_t dp_next;		/* dprocs[dp_next..] never used yet */
 	uint32_t dp_used;
 
 	struct espy_session *sess;	/* cfg.max_sessions slots */
@@ -150,9 +153,16 @@ struct espy_detect {
 
 	struct espy_verdict v;
 	struct espy_detect_stats st;
+
+	/* 2^(-dt / decay_hl) for dt < ESPY_DECAY_TAB seconds: session scores
+	 * decay on every event, and exp2() is most of what that costs */
+	uint32_t decay_hl;
+	double decay_tab[ESPY_DECAY_TAB];
 };
 
-#define ESPY_PCACHE_SLOTS	4096
+/* a busy host opens tens of thousands of distinct paths: 16384 slots
+ * (1.8 MB) keep most of the repeats classified */
+#define ESPY_PCACHE_SLOTS	16384
 
 struct espy_path_cache {
 	uint64_t h;			/* hash of the path, 0: empty */
@@ -161,11 +171,33 @@ struct espy_path_cache {
 
 static inline uint32_t espy_popcount(uint64_t x)
 {
-	return (uint32_t)__builtin_popcountll(x);
+	/* without -mpopcnt the builtin is a library call, on every event */
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
 }
 
 /* Decay v from then to now with half-life hl (all seconds). */
 double espy_decay(double v, uint32_t then, uint32_t now, uint32_t hl);
+/* Fill d's table of decay factors for half-life hl. */
+void espy_decay_tab_init(struct espy_detect *d, uint32_t hl);
+
+/*
+ * espy_decay() to d's now with the tactic half-life, through the table:
+ * the same factor, computed once, so the same result to the bit.
+ */
+static inline double espy_sdecay(const struct espy_detect *d, double v,
+				 uint32_t then)
+{
+	uint32_t now = d->now_s, hl = d->cfg.tactic_half_life_s;
+
+	if (now <= then || v == 0.0 || !hl)
+		return v;
+	if (hl == d->decay_hl && now - then < ESPY_DECAY_TAB)
+		return v * d->decay_tab[now - then];
+	return espy_decay(v, then, now, hl);
+}
 
 /* session.c */
 int espy_sessions_init(struct espy_detect *d);
@@ -189,8 +221,10 @@ double espy_session_tactic(const struct espy_detect *d,
 /* Mask of tactics at or above cfg.tactic_min now. */
 uint32_t espy_session_chain(const struct espy_detect *d,
 			    const struct espy_session *s);
-/* Recompute s->score from tactics, anomaly and inheritance. */
-double espy_session_rescore(struct espy_detect *d, struct espy_session *s);
+/* Recompute s->score from tactics, anomaly and inheritance; the chain
+ * (espy_session_chain()) in *chain when not NULL. */
+double espy_session_rescore(struct espy_detect *d, struct espy_session *s,
+			    uint32_t *chain);
 void espy_session_add_evidence(struct espy_session *s, uint64_t id,
 			       double score, int tech);
 /* Carry suspicion from src (may be NULL: score only) into s. */
@@ -209,6 +243,8 @@ void espy_hop_connect(struct espy_detect *d, const struct espy_net *n,
  */
 int espy_hop_accept(struct espy_detect *d, const struct espy_net *n,
 		    struct espy_proc *p, struct espy_dproc *dp);
+/* Start loading the tables a connect or accept will look in (a hint). */
+void espy_hop_prefetch(const struct espy_detect *d, const struct espy_net *n);
 /* A peer whose connect came after its accept: fill in the link now. */
 void espy_hop_resolve(struct espy_detect *d, struct espy_peer *peer);
 

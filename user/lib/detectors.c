@@ -451,8 +451,10 @@ static void det_file(struct espy_dctx *c, struct espy_hits *hs)
 	uint32_t cat = pi->cat, type = f->hdr.type;
 	int failed = f->ret < 0;
 	double k = failed ? 0.6 : 1.0;
-	struct espy_hits tmp = { 0 };
+	struct espy_hits tmp;
 	int i;
+
+	tmp.n = 0;	/* only h[0..n) is ever read: no need to clear 600 bytes */
 
 	if (type == ESPY_EV_OPEN && !c->write) {
 		if (cat & ESPY_PC_SHADOW)

@@ -36,10 +36,64 @@ const char *const espy_dst_class_names[ESPY_DST_NR] = {
 
 /* ---- strings -------------------------------------------------------- */
 
-#define PFX(p, n, lit) ((n) >= sizeof(lit) - 1 && !memcmp((p), (lit), sizeof(lit) - 1))
-#define EQ(p, n, lit) ((n) == sizeof(lit) - 1 && !memcmp((p), (lit), sizeof(lit) - 1))
+/*
+ * a[0..n) == b[0..n), for the literal lengths below: gcc calls memcmp()
+ * for these, dozens of times per path classified; inlined with a constant
+ * n this is a few word compares.
+ */
+static inline __attribute__((always_inline)) int mem_eq(const char *a,
+							 const char *b,
+							 size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	while (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		a += 4;
+		b += 4;
+		n -= 4;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+#define PFX(p, n, lit) ((n) >= sizeof(lit) - 1 && \
+			mem_eq((p), (lit), sizeof(lit) - 1))
+#define EQ(p, n, lit) ((n) == sizeof(lit) - 1 && \
+		       mem_eq((p), (lit), sizeof(lit) - 1))
 #define SFX(p, n, lit) ((n) >= sizeof(lit) - 1 && \
-			!memcmp((p) + (n) - (sizeof(lit) - 1), (lit), sizeof(lit) - 1))
+			mem_eq((p) + (n) - (sizeof(lit) - 1), (lit), sizeof(lit) - 1))
+
+/*
+ * memmem(s, n, "/.ssh/", 6) != NULL, without the library's setup cost:
+ * paths have many slashes and few dots, so look for the dot.
+ */
+static int has_ssh_dir(const char *s, size_t n)
+{
+	const char *p = s + 1, *end = s + n;
+
+	while (end - p >= 5 && (p = memchr(p, '.', end - p - 4))) {
+		if (p[-1] == '/' && mem_eq(p + 1, "ssh/", 4))
+			return 1;
+		p++;
+	}
+	return 0;
+}
 
 const char *espy_basename(const char *p, size_t len, size_t *blen)
 {
@@ -117,8 +171,10 @@ static int has_suffix_in(const char *p, size_t n, const struct lit *set,
 {
 	int i;
 
+	/* the last byte first: most names end in none of the suffixes' */
 	for (i = 0; i < cnt; i++)
-		if (n > set[i].n && !memcmp(p + n - set[i].n, set[i].s, set[i].n))
+		if (n > set[i].n && p[n - 1] == set[i].s[set[i].n - 1] &&
+		    !memcmp(p + n - set[i].n, set[i].s, set[i].n))
 			return 1;
 	return 0;
 }
@@ -220,7 +276,7 @@ static uint32_t categorise(const char *s, size_t n, uint32_t *pid)
 	    PFX(s, n, "/usr/local/bin/") || PFX(s, n, "/usr/local/sbin/") ||
 	    PFX(s, n, "/usr/libexec/"))
 		c |= ESPY_PC_SYSBIN;
-	if (memmem(s, n, "/.ssh/", 6)) {
+	if (has_ssh_dir(s, n)) {
 		c |= ESPY_PC_SSH_DIR;
 		if (EQ(b, bl, "authorized_keys") || EQ(b, bl, "authorized_keys2"))
 			c |= ESPY_PC_AUTHKEYS;

@@ -153,6 +153,29 @@ void espy_hop_resolve(struct espy_detect *d, struct espy_peer *peer)
 	peer->hop_netns = c.netns;
 }
 
+void espy_hop_prefetch(const struct espy_detect *d, const struct espy_net *n)
+{
+	uint64_t tuple;
+
+	if (!tcp_inet(n))
+		return;
+	if (n->hdr.type == ESPY_EV_CONNECT && n->local_port) {
+		tuple = espy_hop_tuple(n->family, n->local_addr, n->local_port,
+				       n->remote_addr, n->remote_port);
+		espy_recent_prefetch(&d->acc, tuple);
+		espy_recent_prefetch(&d->conn, tuple);
+	} else if (n->hdr.type == ESPY_EV_CONNECT) {
+		espy_recent_prefetch(&d->conn_dst, dst_key(n->family,
+							   n->remote_addr,
+							   n->remote_port));
+	} else if (n->hdr.type == ESPY_EV_ACCEPT) {
+		tuple = espy_hop_tuple(n->family, n->remote_addr, n->remote_port,
+				       n->local_addr, n->local_port);
+		espy_recent_prefetch(&d->conn, tuple);
+		espy_recent_prefetch(&d->acc, tuple);
+	}
+}
+
 int espy_hop_accept(struct espy_detect *d, const struct espy_net *n,
 		    struct espy_proc *p, struct espy_dproc *dp)
 {

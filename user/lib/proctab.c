@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigalloc.h"
 #include "proctab.h"
 
 #define DEF_MAX		32768
@@ -23,8 +24,21 @@ struct lru {
 	struct espy_proc *head, *tail;
 };
 
+/*
+ * Entries come from slabs of SLAB_ENTS (fewer for a small table), made
+ * as the table grows and kept until fini: no malloc per process, and at
+ * a 64-byte stride the fields every record touches are two cache lines.
+ * At most opts.max entries exist at once, so the slabs are bounded too.
+ */
+#define SLAB_ENTS	8192
+#define ENT_STRIDE	((sizeof(struct espy_proc) + 63) & ~(size_t)63)
+
 struct espy_proctab {
 	struct espy_proctab_opts o;
+	char **slabs;
+	uint32_t nslabs, max_slabs;
+	uint32_t slab_ents, slab_used;	/* entries per slab, used in the last */
+	struct espy_proc *free_ents;	/* linked through hnext */
 	struct espy_proc **bucket;
 	uint32_t nbucket;		/* power of two */
 	uint32_t hshift;		/* 32 - log2(nbucket) */
@@ -102,8 +116,13 @@ int espy_proctab_init(struct espy_proctab **out,
 		t->nbucket <<= 1;
 		t->hshift--;
 	}
+	t->slab_ents = t->o.max < SLAB_ENTS ? t->o.max : SLAB_ENTS;
+	t->max_slabs = (t->o.max + t->slab_ents - 1) / t->slab_ents;
 	t->bucket = calloc(t->nbucket, sizeof(*t->bucket));
-	if (!t->bucket) {
+	t->slabs = calloc(t->max_slabs, sizeof(*t->slabs));
+	if (!t->bucket || !t->slabs) {
+		free(t->bucket);
+		free(t->slabs);
 		free(t);
 		return -ENOMEM;
 	}
@@ -112,12 +131,42 @@ int espy_proctab_init(struct espy_proctab **out,
 	return 0;
 }
 
-static void free_proc(struct espy_proc *p)
+/* A zeroed entry, or NULL when out of memory. */
+static struct espy_proc *alloc_proc(struct espy_proctab *t)
+{
+	struct espy_proc *p = t->free_ents;
+	char *slab;
+
+	if (p) {
+		t->free_ents = p->hnext;
+		memset(p, 0, sizeof(*p));
+		return p;
+	}
+	if (!t->nslabs || t->slab_used == t->slab_ents) {
+		if (t->nslabs == t->max_slabs)
+			return NULL;	/* cannot happen: max entries at once */
+		slab = espy_big_calloc(t->slab_ents, ENT_STRIDE);
+		if (!slab)
+			return NULL;
+		t->slabs[t->nslabs++] = slab;
+		t->slab_used = 0;
+	}
+	slab = t->slabs[t->nslabs - 1];
+	return (struct espy_proc *)(slab + ENT_STRIDE * t->slab_used++);
+}
+
+static void free_strings(struct espy_proc *p)
 {
 	free(p->exe);
 	free(p->argv);
 	free(p->cwd);
-	free(p);
+}
+
+static void free_proc(struct espy_proctab *t, struct espy_proc *p)
+{
+	free_strings(p);
+	p->hnext = t->free_ents;
+	t->free_ents = p;
 }
 
 void espy_proctab_fini(struct espy_proctab *t)
@@ -132,9 +181,12 @@ void espy_proctab_fini(struct espy_proctab *t)
 			n = p->hnext;
 			if (t->evict_fn)
 				t->evict_fn(t->evict_ctx, p);
-			free_proc(p);
+			free_strings(p);
 		}
 	}
+	for (i = 0; i < t->nslabs; i++)
+		espy_big_free(t->slabs[i], t->slab_ents, ENT_STRIDE);
+	free(t->slabs);
 	free(t->bucket);
 	free(t);
 }
@@ -171,7 +223,7 @@ static void evict(struct espy_proctab *t, struct espy_proc *p)
 	t->n--;
 	if (t->evict_fn)
 		t->evict_fn(t->evict_ctx, p);
-	free_proc(p);
+	free_proc(t, p);
 }
 
 static int pinned(const struct espy_proctab *t, const struct espy_proc *p)
@@ -241,10 +293,25 @@ void espy_proctab_prefetch(const struct espy_proctab *t, uint32_t tgid,
 	}
 	if (!*b)
 		return;
-	if (level == 1)
-		__builtin_prefetch(*b);
-	else if ((*b)->tgid == tgid && (*b)->session)
-		__builtin_prefetch((*b)->session);
+	if (level == 1) {
+		/* the fields every record touches: the first 128 bytes,
+		 * two lines in a huge slab, three in a small calloc'd one */
+		__builtin_prefetch(*b, 1);
+		__builtin_prefetch((const char *)*b + 64, 1);
+		__builtin_prefetch((const char *)*b + 127, 1);
+	} else if ((*b)->tgid == tgid) {
+		/* its record relinks it in the LRU: its neighbours are
+		 * written, and they are anywhere in memory */
+		if ((*b)->session) {
+			/* its first 64 bytes, wherever they start */
+			__builtin_prefetch((*b)->session, 1);
+			__builtin_prefetch((const char *)(*b)->session + 63, 1);
+		}
+		if ((*b)->lprev)
+			__builtin_prefetch((*b)->lprev, 1);
+		if ((*b)->lnext)
+			__builtin_prefetch((*b)->lnext, 1);
+	}
 }
 
 struct espy_proc *espy_proctab_peek(const struct espy_proctab *t,
@@ -344,7 +411,7 @@ static struct espy_proc *get(struct espy_proctab *t, uint32_t tgid,
 		t->st.alloc_failures++;
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
+	p = alloc_proc(t);
 	if (!p) {
 		t->st.alloc_failures++;
 		return NULL;

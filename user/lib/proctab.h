@@ -42,22 +42,34 @@
 
 struct espy_proctab;
 
+/*
+ * Every record reads and writes the first two cache lines (key, table
+ * links, ids, comm): they come first, so that a replay touching tens of
+ * thousands of processes in turn misses on two lines per record, not four.
+ */
 struct espy_proc {
 	/* key */
 	uint32_t tgid;
+	uint32_t flags;			/* ESPY_PROC_* */
 	uint64_t start_ns;		/* CLOCK_BOOTTIME ns */
+	/* table internals */
+	struct espy_proc *hnext;
+	struct espy_proc *lprev, *lnext;
+	/* for the detection engine: freed through the table's evict hook */
+	void *session;
+	uint64_t last_ns;		/* last record of this process */
 	/* parent: ppid and, when resolved, its start time (0 unknown) */
 	uint32_t ppid;
-	uint64_t parent_start_ns;
 	uint32_t uid, gid, euid, egid;
 	uint32_t auid, sessionid;
 	uint32_t mntns, netns;		/* "host": (netns, mntns) */
+	char comm[ESPY_COMM_LEN + 1];
+	uint64_t parent_start_ns;
 	uint64_t cgroup_id;
+	/* 128 bytes so far */
 	uint32_t tty_dev;
 	uint32_t exec_flags;		/* ESPY_EXEC_* of the last exec */
-	uint32_t flags;			/* ESPY_PROC_* */
 	uint32_t argc;
-	char comm[ESPY_COMM_LEN + 1];
 	/* owned, NUL-terminated copies (NULL when unknown); argv keeps its
 	 * NUL separators, argv_len counts them */
 	char *exe;
@@ -67,12 +79,6 @@ struct espy_proc {
 	uint64_t exec_ns;		/* last exec, 0 if none seen */
 	uint64_t exit_ns;
 	int32_t exit_code;
-	uint64_t last_ns;		/* last record of this process */
-	/* for the detection engine: freed through the table's evict hook */
-	void *session;
-	/* table internals */
-	struct espy_proc *hnext;
-	struct espy_proc *lprev, *lnext;
 };
 
 struct espy_proctab_opts {
@@ -110,8 +116,9 @@ struct espy_proc *espy_proctab_find_live(struct espy_proctab *t, uint32_t tgid);
 /*
  * Hints for a reader that knows which processes come next (replay): level 0
  * prefetches @tgid's hash bucket, level 1 the first entry in it, level 2
- * that entry's detection state.  Give each level a record or two after the
- * one before; nothing changes but what is in the CPU cache.
+ * that entry's detection state and its LRU neighbours.  Give each level a
+ * record or two after the one before; nothing changes but what is in the
+ * CPU cache.
  */
 void espy_proctab_prefetch(const struct espy_proctab *t, uint32_t tgid,
 			   int level);

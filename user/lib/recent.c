@@ -91,6 +91,22 @@ struct espy_recent_ent *espy_recent_put(struct espy_recent *r, uint64_t key,
 	return v;
 }
 
+void espy_recent_prefetch(const struct espy_recent *r, uint64_t key)
+{
+	const char *b;
+
+	if (!key)
+		key = 1;
+	b = (const char *)&r->e[(espy_mix64(key) & (r->nbuckets - 1)) *
+				ESPY_RECENT_WAYS];
+	/* four ways of 72 bytes: the keys are on every line */
+	__builtin_prefetch(b, 1);
+	__builtin_prefetch(b + 64, 1);
+	__builtin_prefetch(b + 128, 1);
+	__builtin_prefetch(b + 192, 1);
+	__builtin_prefetch(b + 287, 1);
+}
+
 void espy_recent_del(struct espy_recent_ent *e)
 {
 	memset(e, 0, sizeof(*e));

@@ -39,5 +39,7 @@ struct espy_recent_ent *espy_recent_get(struct espy_recent *r, uint64_t key,
 struct espy_recent_ent *espy_recent_put(struct espy_recent *r, uint64_t key,
 					uint64_t now_ms);
 void espy_recent_del(struct espy_recent_ent *e);
+/* Start loading key's bucket into the CPU cache (a hint, nothing else). */
+void espy_recent_prefetch(const struct espy_recent *r, uint64_t key);
 
 #endif /* ESPY_RECENT_H */

@@ -534,25 +534,24 @@ bad_frame:
 	return -EBADMSG;
 }
 
-int espy_rec_peek(const struct espy_rec_reader *r, unsigned int ahead,
-		  const void **rec, size_t *len)
+int espy_rec_peek_after(const struct espy_rec_reader *r, const void *rec,
+			size_t len, const void **next, size_t *nlen)
 {
-	size_t pos = r->pos;
+	const unsigned char *p = rec;
+	size_t pos;
 	uint32_t l;
 
-	for (;;) {
-		if (r->rawlen < pos || r->rawlen - pos < 8)
-			return 0;
-		l = espy_le32_get(r->raw + pos);
-		if (l > r->rawlen - pos - 8 ||
-		    ((l + 7) & ~7U) > r->rawlen - pos - 8)
-			return 0;
-		if (!ahead--)
-			break;
-		pos += 8 + ((l + 7) & ~7U);
-	}
-	*rec = r->raw + pos + 8;
-	*len = l;
+	if (!r->raw || p < r->raw + 8 || p > r->raw + r->rawlen ||
+	    len > r->rawlen)
+		return 0;
+	pos = (size_t)(p - r->raw) + ((len + 7) & ~(size_t)7);
+	if (pos > r->rawlen || r->rawlen - pos < 8)
+		return 0;
+	l = espy_le32_get(r->raw + pos);
+	if (l > r->rawlen - pos - 8 || ((l + 7) & ~7U) > r->rawlen - pos - 8)
+		return 0;
+	*next = r->raw + pos + 8;
+	*nlen = l;
 	return 1;
 }
 

@@ -114,13 +114,14 @@ int espy_rec_reader_open(struct espy_rec_reader **out, const char *path,
  */
 int espy_rec_next(struct espy_rec_reader *r, const void **rec, size_t *len);
 /*
- * The record @ahead records after the last one espy_rec_next() gave, if it
- * is in the block already loaded: 1 with *rec and *len (valid as long as
- * that record would be), else 0.  Reads nothing and changes nothing, so
- * that a reader can look ahead (to prefetch) without altering the replay.
+ * The record after @rec (one that espy_rec_next() or this gave, @len
+ * bytes), if it is in the block already loaded: 1 with *next and *nlen
+ * (valid as long as @rec is), else 0.  Reads nothing and changes nothing,
+ * so that a reader can walk ahead (to prefetch) without altering the
+ * replay; each step costs one frame, whatever the distance walked.
  */
-int espy_rec_peek(const struct espy_rec_reader *r, unsigned int ahead,
-		  const void **rec, size_t *len);
+int espy_rec_peek_after(const struct espy_rec_reader *r, const void *rec,
+			size_t len, const void **next, size_t *nlen);
 const struct espy_rec_damage *espy_rec_reader_damage(
 	const struct espy_rec_reader *r);
 uint64_t espy_rec_reader_records(const struct espy_rec_reader *r);

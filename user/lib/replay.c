@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "replay.h"
+#include "detect.h"
 #include "ecs.h"
 #include "pipeline.h"
 #include "proctab.h"
@@ -85,29 +86,71 @@ static int json_sink(void *ctx, const struct espy_event *ev, const char *json,
  * cache miss, one after the other.  The records ahead are already in memory:
  * start those loads a few records early.  Only the cache sees this.
  */
-static void prefetch_ahead(const struct espy_rec_reader *rd,
+#define AHEAD	12		/* records looked ahead: the largest dist[] */
+
+struct lookahead {
+	const void *rec[AHEAD];	/* ring: the records after the current one */
+	size_t len[AHEAD];
+	unsigned int head, n;
+};
+
+/* rec (len bytes) is the record about to be fed: keep AHEAD after it. */
+static void lookahead_step(struct lookahead *la,
+			   const struct espy_rec_reader *rd, const void *rec,
+			   size_t len)
+{
+	const void *last = rec;
+	size_t last_len = len;
+	unsigned int tail;
+
+	if (la->n && la->rec[la->head] == rec) {
+		la->head = (la->head + 1) % AHEAD;
+		la->n--;
+	} else {
+		la->n = 0;	/* a new block: walk again from rec */
+	}
+	if (la->n) {
+		tail = (la->head + la->n - 1) % AHEAD;
+		last = la->rec[tail];
+		last_len = la->len[tail];
+	}
+	while (la->n < AHEAD) {
+		tail = (la->head + la->n) % AHEAD;
+		if (!espy_rec_peek_after(rd, last, last_len, &la->rec[tail],
+					 &la->len[tail]))
+			break;
+		last = la->rec[tail];
+		last_len = la->len[tail];
+		la->n++;
+	}
+}
+
+static void prefetch_ahead(const struct lookahead *la,
 			   const struct espy_proctab *pt,
 			   const struct espy_detect *det)
 {
-	/* how many records ahead: bucket, entry, detection state, session */
-	static const unsigned int dist[] = { 8, 5, 3, 1 };
+	/* how many records ahead: bucket, entry, detection state, session,
+	 * and the engine's tables keyed by the record's own fields */
+	static const unsigned int dist[] = { 12, 8, 4, 2, 4 };
 	const struct espy_hdr *h;
 	const struct espy_proc *proc;
-	const void *next;
-	size_t len;
-	int level;
+	unsigned int level, i;
 
-	for (level = 0; level < 4; level++) {
-		if (!espy_rec_peek(rd, dist[level] - 1, &next, &len) ||
-		    len < sizeof(*h))
+	for (level = 0; level < 5; level++) {
+		i = (la->head + dist[level] - 1) % AHEAD;
+		if (dist[level] > la->n || la->len[i] < sizeof(*h))
 			continue;
-		h = next;
+		h = la->rec[i];
 		if (level < 3) {
 			espy_proctab_prefetch(pt, h->tgid, level);
-		} else if (det) {
+		} else if (!det) {
+			break;
+		} else if (level == 3) {
 			proc = espy_proctab_peek(pt, h->tgid);
 			if (proc)
 				espy_detect_prefetch(det, proc);
+		} else if (!((uintptr_t)h & 7)) {
+			espy_detect_prefetch_rec(det, h, la->len[i]);
 		}
 	}
 }
@@ -123,6 +166,7 @@ int espy_replay_run(const struct espy_replay_opts *o,
 	struct espy_host host;
 	struct replay rp = { o, r, NULL, NULL };
 	const struct espy_pipeline_stats *ps;
+	struct lookahead la = { .n = 0 };
 	const void *rec;
 	size_t len;
 	int ret, n;
@@ -187,7 +231,8 @@ int espy_replay_run(const struct espy_replay_opts *o,
 	}
 	pt = espy_pipeline_procs(p);
 	while ((n = espy_rec_next(rd, &rec, &len)) > 0) {
-		prefetch_ahead(rd, pt, rp.det);
+		lookahead_step(&la, rd, rec, len);
+		prefetch_ahead(&la, pt, rp.det);
 		espy_pipeline_feed(p, rec, len);
 	}
 	if (n < 0) {

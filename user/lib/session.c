@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigalloc.h"
 #include "detect_int.h"
 #include "hash64.h"
 
@@ -34,6 +35,16 @@ double espy_decay(double v, uint32_t then, uint32_t now, uint32_t hl)
 	return v * exp2(-(double)(now - then) / hl);
 }
 
+void espy_decay_tab_init(struct espy_detect *d, uint32_t hl)
+{
+	uint32_t dt;
+
+	d->decay_hl = hl;
+	/* exactly espy_decay()'s factor, so that using it changes nothing */
+	for (dt = 0; dt < ESPY_DECAY_TAB && hl; dt++)
+		d->decay_tab[dt] = exp2(-(double)dt / hl);
+}
+
 static inline uint32_t sidx_home(const struct espy_detect *d, uint64_t id)
 {
 	return (uint32_t)espy_mix64(id) & d->sidx_mask;
@@ -45,10 +56,10 @@ int espy_sessions_init(struct espy_detect *d)
 
 	while (cap < 2 * n)
 		cap <<= 1;
-	d->sess = calloc(n, sizeof(*d->sess));
+	d->sess = espy_big_calloc(n, sizeof(*d->sess));
 	d->sidx = calloc(cap, sizeof(*d->sidx));
 	d->sess_free = calloc(n, sizeof(*d->sess_free));
-	d->dprocs = calloc(d->cfg.max_procs, sizeof(*d->dprocs));
+	d->dprocs = espy_big_calloc(d->cfg.max_procs, sizeof(*d->dprocs));
 	if (!d->sess || !d->sidx || !d->sess_free || !d->dprocs)
 		return -ENOMEM;
 	d->sidx_mask = cap - 1;
@@ -56,18 +67,19 @@ int espy_sessions_init(struct espy_detect *d)
 	for (i = 0; i < n; i++)
 		d->sess_free[i] = n - 1 - i;
 	d->nfree = n;
-	for (i = 0; i + 1 < d->cfg.max_procs; i++)
-		d->dprocs[i].next_free = &d->dprocs[i + 1];
-	d->dp_free = d->cfg.max_procs ? &d->dprocs[0] : NULL;
+	/* dprocs are handed out in order as first needed (d->dp_next), so
+	 * that the pool's pages are touched only as far as it is used */
+	d->dp_free = NULL;
+	d->dp_next = 0;
 	return 0;
 }
 
 void espy_sessions_fini(struct espy_detect *d)
 {
-	free(d->sess);
+	espy_big_free(d->sess, d->cfg.max_sessions, sizeof(*d->sess));
 	free(d->sidx);
 	free(d->sess_free);
-	free(d->dprocs);
+	espy_big_free(d->dprocs, d->cfg.max_procs, sizeof(*d->dprocs));
 	d->sess = NULL;
 	d->sidx = NULL;
 	d->sess_free = NULL;
@@ -293,12 +305,15 @@ struct espy_dproc *espy_dproc_get(struct espy_detect *d, struct espy_proc *p)
 
 	if (dp)
 		return dp;
-	if (!d->dp_free) {
+	if (d->dp_free) {
+		dp = d->dp_free;
+		d->dp_free = dp->next_free;
+	} else if (d->dp_next < d->cfg.max_procs) {
+		dp = &d->dprocs[d->dp_next++];
+	} else {
 		d->st.procs_exhausted++;
 		return NULL;
 	}
-	dp = d->dp_free;
-	d->dp_free = dp->next_free;
 	memset(dp, 0, sizeof(*dp));
 	dp->disc_tech = -1;
 	d->dp_used++;
@@ -421,8 +436,7 @@ touch:
 double espy_session_tactic(const struct espy_detect *d,
 			   const struct espy_session *s, int ta)
 {
-	return espy_decay(s->tv[ta], s->tts[ta], d->now_s,
-			  d->cfg.tactic_half_life_s);
+	return espy_sdecay(d, s->tv[ta], s->tts[ta]);
 }
 
 uint32_t espy_session_chain(const struct espy_detect *d,
@@ -438,27 +452,38 @@ uint32_t espy_session_chain(const struct espy_detect *d,
 	return m;
 }
 
-double espy_session_rescore(struct espy_detect *d, struct espy_session *s)
+double espy_session_rescore(struct espy_detect *d, struct espy_session *s,
+			    uint32_t *chain)
 {
 	double keep = 1.0, sc, inh;
-	uint32_t k;
+	uint32_t k, m = 0;
 	int t;
 
 	for (t = 0; t < ESPY_TA_NR; t++) {
-		double v = espy_session_tactic(d, s, t);
+		double v;
 
+		/* a tactic never reached leaves keep as it is (v is 0) */
+		if (s->tv[t] == 0) {
+			if (0 >= d->cfg.tactic_min)
+				m |= 1U << t;
+			continue;
+		}
+		v = espy_session_tactic(d, s, t);
 		keep *= 1.0 - 0.75 * v / 100.0;
+		/* espy_session_chain(), from the same decayed value */
+		if (s->tv[t] >= d->cfg.tactic_min && v >= d->cfg.tactic_min)
+			m |= 1U << t;
 	}
 	sc = 100.0 * (1.0 - keep);
 	sc = 100.0 - (100.0 - sc) *
-	     (1.0 - 0.3 * espy_decay(s->anom, s->anom_ts, d->now_s,
-				     d->cfg.tactic_half_life_s) / 100.0);
+	     (1.0 - 0.3 * espy_sdecay(d, s->anom, s->anom_ts) / 100.0);
 	/* a chain across tactics is worth far more than its parts */
-	k = espy_popcount(espy_session_chain(d, s));
+	k = espy_popcount(m);
+	if (chain)
+		*chain = m;
 	if (k >= 2)
 		sc += (100.0 - sc) * fmin(1.0, 0.15 * (k - 1));
-	inh = espy_decay(s->inherited, s->inherited_ts, d->now_s,
-			 d->cfg.tactic_half_life_s);
+	inh = espy_sdecay(d, s->inherited, s->inherited_ts);
 	if (inh > sc)
 		sc = inh;
 	if (sc > 100)
@@ -493,8 +518,7 @@ void espy_session_add_evidence(struct espy_session *s, uint64_t id,
 void espy_session_inherit(struct espy_detect *d, struct espy_session *s,
 			  const struct espy_session *src, double score)
 {
-	double inh = espy_decay(s->inherited, s->inherited_ts, d->now_s,
-				d->cfg.tactic_half_life_s);
+	double inh = espy_sdecay(d, s->inherited, s->inherited_ts);
 	uint32_t i;
 	int t;
 
