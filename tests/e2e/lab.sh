@@ -127,7 +127,7 @@ steps=(
 	"srv T1070.003 links shell history to /dev/null"
 	"db T1021.004 login from srv with the backup key (hop)"
 )
-echo "1..$((17 + ${#steps[@]}))"
+echo "1..$((18 + ${#steps[@]}))"
 lab_setup >"$tmp/setup.log" 2>&1
 rc=$?
 check "the lab comes up: 3 hosts, sshd on srv and db, DNS and a TCP service on db" '[ $rc = 0 ]'
@@ -331,6 +331,19 @@ check "... and espyd's whole event log of the phase, scores and reasons included
 	head -6 | cut -c1-300 | sed 's/^/#   /'
 replay "$tmp/replay2.json"
 check "a second replay is byte for byte the first" 'cmp -s "$tmp/replay.json" "$tmp/replay2.json"'
+
+# the operator's [detection] keys reach a replay: no session can gather 14
+# tactics, so only events scoring 100 on their own still alert
+printf '[detection]\nalert_score = 100\nchain_min = 14\ncritical_event = 100\n' \
+	>"$tmp/strict.conf"
+"$ESPY" replay "$tmp/detect.rec" --baseline "$tmp/state.learned" --mode detect \
+	--config "$tmp/strict.conf" --json -o "$tmp/replay.strict.json" 2>>"$tmp/replay.err"
+rc=$?
+ns=$(jq -c 'select(.event.kind == "alert") | select(.espy.score < 100)' \
+	"$tmp/replay.strict.json" | wc -l)
+na=$(jq -c 'select(.event.kind == "alert")' "$tmp/replay.strict.json" | wc -l)
+check "espy replay --config applies [detection] (exit $rc; $na alerts, $ns under 100, against $nr)" \
+	'[ $rc = 0 ] && [ "$ns" = 0 ] && [ "$na" -lt "$nr" ]'
 
 echo "# the whole lab took $(($(date +%s) - t0)) s"
 [ $fails = 0 ] || { echo "# espyd's stderr:"; tail -n 30 "$tmp/espyd.err" | diag; }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmds.h"
+#include "config.h"
 #include "ecs.h"
 #include "replay.h"
 
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 "  -b, --baseline DIR     start from the baseline in DIR (a state directory,\n"
 "                         e.g. a copy of /var/lib/espy); read only\n"
 "  -m, --mode MODE        learn, detect or auto (default detect)\n"
+"  -c, --config FILE      the [detection] thresholds, rates, table sizes and\n"
+"                         learn_period of that espyd configuration file\n"
+"                         (default: the built-in ones, as espyd's)\n"
 "      --learn-period SECS  auto mode: learn this long (record time)\n"
 "      --save-baseline DIR  write the baseline as it is after the replay\n"
 "  -o, --output FILE      write to FILE instead of stdout\n"
@@ -94,10 +98,13 @@ int cmd_replay(int argc, char **argv)
 		{ "stats", no_argument, NULL, 'T' },
 		{ "max-procs", required_argument, NULL, 'P' },
 		{ "max-sessions", required_argument, NULL, 'E' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct espy_replay_opts o = { 0 };
+	struct espy_detect_config dc;
+	const char *config = NULL;
 	struct espy_replay_result r;
 	const char *outpath = NULL;
 	char err[1024], *end;
@@ -107,8 +114,11 @@ int cmd_replay(int argc, char **argv)
 
 	o.mode = ESPY_MODE_DETECT;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "js:b:m:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:b:m:o:c:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
 		case 'j':
 			o.json = 1;
 			break;
@@ -173,6 +183,28 @@ int cmd_replay(int argc, char **argv)
 		return ESPY_EXIT_USAGE;
 	}
 	o.path = argv[optind];
+	if (config) {
+		struct espy_config cfg;
+		char cerr[4096];
+
+		espy_config_defaults(&cfg);
+		if (espy_config_load(&cfg, config, 0, cerr, sizeof(cerr))) {
+			fprintf(stderr, "espy replay: %s", cerr);
+			if (!*cerr || cerr[strlen(cerr) - 1] != '\n')
+				fputc('\n', stderr);
+			return ESPY_EXIT_USAGE;
+		}
+		espy_config_detect(&cfg, &dc);
+		o.detect = &dc;
+		/* the pipeline's tables and auto mode follow the file too,
+		 * unless given on the command line */
+		if (!o.max_procs)
+			o.max_procs = dc.max_procs;
+		if (!o.max_sessions)
+			o.max_sessions = dc.max_sessions;
+		if (!o.learn_period_s)
+			o.learn_period_s = dc.learn_period_s;
+	}
 	o.out = outpath ? fopen(outpath, "we") : stdout;
 	if (!o.out) {
 		fprintf(stderr, "espy replay: %s: %s\n", outpath, strerror(errno));

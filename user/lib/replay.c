@@ -196,7 +196,10 @@ int espy_replay_run(const struct espy_replay_opts *o,
 			 strerror(-ret));
 		goto close_reader;
 	}
-	espy_detect_config_default(&dc);
+	if (o->detect)
+		dc = *o->detect;
+	else
+		espy_detect_config_default(&dc);
 	dc.mode = o->mode;
 	if (o->learn_period_s)
 		dc.learn_period_s = o->learn_period_s;

@@ -28,6 +28,9 @@ struct espy_replay_opts {
 	uint32_t max_sessions;		/* 0: default */
 	int explain_all;		/* reasons for every scored event, also
 					 * without JSON (else alerts only) */
+	/* thresholds, rates and sizes (e.g. from an espyd configuration);
+	 * NULL: the defaults.  The fields above override it when set. */
+	const struct espy_detect_config *detect;
 };
 
 struct espy_replay_result {
