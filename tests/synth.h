@@ -213,6 +213,21 @@ static inline size_t synth_lost(struct synth_rec *r, uint64_t ts,
 	return r->len = sizeof(*l);
 }
 
+/* An operator's change, as espyd feeds it (ESPY_EV_CTRL). */
+static inline size_t synth_ctrl(struct synth_rec *r, uint64_t ts, uint32_t op,
+				uint32_t arg)
+{
+	struct espy_ctrl *c = (struct espy_ctrl *)r->b;
+
+	memset(c, 0, sizeof(*c));
+	synth_hdr(&c->hdr, ESPY_EV_CTRL, ts, NULL);
+	c->hdr.flags = ESPY_F_NO_TASK;
+	c->hdr.size = sizeof(*c);
+	c->op = op;
+	c->arg = arg;
+	return r->len = sizeof(*c);
+}
+
 /* ---- a world: pipeline + engine, verdicts kept per event ---------------- */
 
 struct synth_world {

@@ -73,6 +73,8 @@ enum espy_rec_type {
 	ESPY_EV_LOST = 48,	/* struct espy_lost */
 	ESPY_EV_PROC = 49,	/* struct espy_exec: a process found in /proc at
 				 * start, so that recordings carry the table */
+	ESPY_EV_CTRL = 50,	/* struct espy_ctrl: an operator's change to
+				 * detection, in stream order */
 	ESPY_EV_MAX = 64,
 };
 
@@ -290,5 +292,30 @@ struct espy_lost {
 	__u32 by_type[ESPY_EV_MAX];
 };
 ESPY_STATIC_ASSERT(sizeof(struct espy_lost) == 360, "espy_lost size");
+
+/*
+ * ESPY_EV_CTRL: written by espyd into its record stream (and recordings)
+ * when an operator changes detection at run time, at the point between
+ * the records scored before and after the change, so that a replay scores
+ * as the daemon did.  Never produced by a sensor; hdr.tgid is 0.
+ */
+enum espy_ctrl_op {
+	ESPY_CTRL_MODE = 1,		/* arg: enum espy_ctrl_mode */
+	ESPY_CTRL_BASELINE_RESET = 2,
+	ESPY_CTRL_BASELINE_IMPORT = 3,	/* contents not in the stream */
+};
+
+enum espy_ctrl_mode {
+	ESPY_CTRL_MODE_AUTO = 0,
+	ESPY_CTRL_MODE_LEARN = 1,
+	ESPY_CTRL_MODE_DETECT = 2,
+};
+
+struct espy_ctrl {
+	struct espy_hdr hdr;
+	__u32 op;			/* enum espy_ctrl_op */
+	__u32 arg;
+};
+ESPY_STATIC_ASSERT(sizeof(struct espy_ctrl) == 104, "espy_ctrl size");
 
 #endif /* ESPY_ABI_H */

@@ -4,7 +4,8 @@
  * an espionage chain, kernel drops) is scored live through the pipeline
  * while the raw tap records it; replaying the file prints the same JSON
  * lines, byte for byte, as the live run, and again on a second replay.
- * A truncated recording is scored up to the damage: its output is exactly
+ * An operator's run-time mode switch (ESPY_EV_CTRL) is replayed where it
+ * happened.  A truncated recording is scored up to the damage: its output is exactly
  * the beginning of the full output, and the damage is reported.
  */
 #include <fcntl.h>
@@ -68,8 +69,20 @@ static void scenario(struct synth_world *w)
 		synth_feed(w, 1);
 		child.auid = child.uid = 1000;
 		child.sessionid = 20 + i;
+		/* the operator has the second login learned, then detects
+		 * again: a replay must switch where espyd did */
+		if (i == 1) {
+			synth_ctrl(&w->r, w->ts, ESPY_CTRL_MODE,
+				   ESPY_CTRL_MODE_LEARN);
+			synth_feed(w, 1);
+		}
 		synth_spawn(w, &child, &sh, "/usr/bin/bash", "-bash", 0);
 		synth_run(w, &sh, "/usr/bin/ls", "ls", NULL);
+		if (i == 1) {
+			synth_ctrl(&w->r, w->ts, ESPY_CTRL_MODE,
+				   ESPY_CTRL_MODE_DETECT);
+			synth_feed(w, 1);
+		}
 		if (i < 2)
 			continue;
 		synth_run(w, &sh, "/usr/bin/uname", "uname -a", NULL);
@@ -177,6 +190,10 @@ TEST_F(rp, replay_equals_live_and_itself)
 	EXPECT_EQ(self->live_alerts, r1.alerts);
 	EXPECT_GT(al, 1000);
 	EXPECT_NE(NULL, strstr(a, "\"kind\":\"alert\""));
+	/* the run-time switch to learn and back, live and replayed */
+	EXPECT_NE(NULL, strstr(self->live.buf, "\"learning\":true"));
+	EXPECT_EQ(2, r1.ctrl_changes);
+	EXPECT_EQ(0, r1.baseline_imports);
 	/* byte for byte: live, first replay, second replay */
 	ASSERT_EQ(self->live.len, al);
 	EXPECT_EQ(0, memcmp(self->live.buf, a, al));

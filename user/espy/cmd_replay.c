@@ -83,6 +83,15 @@ static void summary(FILE *f, const char *path,
 		(unsigned long long)r->by_severity[ESPY_SEV_MEDIUM],
 		(unsigned long long)r->by_severity[ESPY_SEV_HIGH],
 		(unsigned long long)r->by_severity[ESPY_SEV_CRITICAL]);
+	if (r->ctrl_changes)
+		fprintf(f, "espy replay: %llu run-time change(s) of detection "
+			"replayed where espyd made them\n",
+			(unsigned long long)r->ctrl_changes);
+	if (r->baseline_imports)
+		fprintf(f, "espy replay: warning: espyd imported a baseline %llu "
+			"time(s) during the recording; from there on this replay "
+			"scores against its own baseline, not the imported one\n",
+			(unsigned long long)r->baseline_imports);
 }
 
 int cmd_replay(int argc, char **argv)

@@ -62,6 +62,27 @@ static void on_flush_timer(struct espy_loop *l, uint64_t exp, void *ctx)
 		fprintf(stderr, "espyd: writing the recording failed\n");
 }
 
+/*
+ * An operator's change goes through the record stream: the detection
+ * engine applies it where it sits, and a recording keeps it there, so
+ * that a replay scores as this daemon did.
+ */
+static int feed_ctrl(struct espyd *d, uint32_t op, uint32_t arg)
+{
+	struct espy_ctrl c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr.ts_ns = boot_ns();
+	c.hdr.type = ESPY_EV_CTRL;
+	c.hdr.size = sizeof(c);
+	c.hdr.flags = ESPY_F_NO_TASK;
+	c.hdr.auid = (uint32_t)-1;
+	c.hdr.sessionid = (uint32_t)-1;
+	c.op = op;
+	c.arg = arg;
+	return espy_pipeline_feed(d->pipe, &c, sizeof(c));
+}
+
 static int open_recording(struct espyd *d)
 {
 	struct espy_rec_info info = { 0 };
@@ -194,13 +215,23 @@ static int cmd_baseline(void *ctx, const char *args, struct espy_json *reply,
 				   args[0] == 'd' ? ESPY_MODE_DETECT :
 				   ESPY_MODE_AUTO;
 
-		espy_detect_set_mode(det, m);
+		static const uint32_t ctrl_mode[] = {
+			[ESPY_MODE_AUTO] = ESPY_CTRL_MODE_AUTO,
+			[ESPY_MODE_LEARN] = ESPY_CTRL_MODE_LEARN,
+			[ESPY_MODE_DETECT] = ESPY_CTRL_MODE_DETECT,
+		};
+
+		r = feed_ctrl(d, ESPY_CTRL_MODE, ctrl_mode[m]);
+		if (r)
+			goto refused;
 		fprintf(stderr, "espyd: detection mode set to %s at run time\n",
 			args);
 	} else if (!strcmp(args, "save")) {
 		/* nothing more: saved below */
 	} else if (!strcmp(args, "reset")) {
-		espy_detect_reset_baseline(det);
+		r = feed_ctrl(d, ESPY_CTRL_BASELINE_RESET, 0);
+		if (r)
+			goto refused;
 		fprintf(stderr, "espyd: baseline reset at run time\n");
 	} else if (!strncmp(args, "import ", 7)) {
 		r = espy_detect_import(det, args + 7, msg, sizeof(msg));
@@ -208,6 +239,8 @@ static int cmd_baseline(void *ctx, const char *args, struct espy_json *reply,
 			snprintf(err, errlen, "import refused: %s", msg);
 			return r;
 		}
+		/* the stream only says where: a replay warns */
+		feed_ctrl(d, ESPY_CTRL_BASELINE_IMPORT, 0);
 		fprintf(stderr, "espyd: baseline imported from %s\n", args + 7);
 	} else {
 		snprintf(err, errlen, "usage: baseline [show|learn|detect|auto|save|reset|import PATH]");
@@ -221,6 +254,9 @@ static int cmd_baseline(void *ctx, const char *args, struct espy_json *reply,
 	}
 	describe(d, reply);
 	return 0;
+refused:
+	snprintf(err, errlen, "cannot apply: %s", strerror(-r));
+	return r;
 }
 
 int espyd_detection_ops(struct espyd *d)

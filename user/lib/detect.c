@@ -550,6 +550,37 @@ static void verdict_reset(struct espy_detect *d, struct espy_verdict *v)
 	v->nevidence = 0;
 }
 
+/*
+ * An operator's change to detection, where it sits in the record stream:
+ * live and in a replay of the recording alike.  Unknown ops and modes are
+ * counted and otherwise ignored (a newer espyd's recording).
+ */
+static void on_ctrl(struct espy_detect *d, const struct espy_ctrl *c)
+{
+	static const enum espy_mode modes[] = {
+		[ESPY_CTRL_MODE_AUTO] = ESPY_MODE_AUTO,
+		[ESPY_CTRL_MODE_LEARN] = ESPY_MODE_LEARN,
+		[ESPY_CTRL_MODE_DETECT] = ESPY_MODE_DETECT,
+	};
+
+	switch (c->op) {
+	case ESPY_CTRL_MODE:
+		if (c->arg >= sizeof(modes) / sizeof(modes[0]))
+			return;
+		espy_detect_set_mode(d, modes[c->arg]);
+		break;
+	case ESPY_CTRL_BASELINE_RESET:
+		espy_detect_reset_baseline(d);
+		break;
+	case ESPY_CTRL_BASELINE_IMPORT:
+		d->st.baseline_imports++;
+		break;
+	default:
+		return;
+	}
+	d->st.ctrl_changes++;
+}
+
 static void on_lost(struct espy_detect *d, struct espy_event *ev)
 {
 	struct espy_verdict *v = &d->v;
@@ -633,6 +664,11 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	if (h->type == ESPY_EV_LOST) {
 		if (ev->lost)
 			on_lost(d, ev);
+		return 0;
+	}
+	if (h->type == ESPY_EV_CTRL) {
+		if (ev->ctrl)
+			on_ctrl(d, ev->ctrl);
 		return 0;
 	}
 	if (!p && h->type == ESPY_EV_TCP_CLOSE)

@@ -83,6 +83,9 @@ struct espy_detect_stats {
 	uint64_t procs_exhausted;		/* events scored without state */
 	uint64_t hops_linked;
 	uint64_t lost_records;			/* reported by LOST records */
+	uint64_t ctrl_changes;			/* operators' CTRL records applied */
+	uint64_t baseline_imports;		/* CTRL: a baseline replaced from a
+						 * file (not in the stream) */
 	uint64_t learned;			/* events that taught the baseline */
 	uint64_t not_learned_suspicious;	/* held back (poisoning guard) */
 	uint64_t baseline_entries[ESPY_BL_MAX_KINDS];

@@ -69,6 +69,7 @@ struct espy_event {
 	const struct espy_file *file;
 	const struct espy_net *net;
 	const struct espy_lost *lost;
+	const struct espy_ctrl *ctrl;
 	/* tails (len 0 when absent) */
 	struct espy_str path, path2, argv, cwd, script, name;
 	/* process-table entry of hdr->tgid after this event was applied (may be

@@ -474,7 +474,8 @@ static void render_source(struct espy_metrics *m, struct espy_prom *p)
 		for (unsigned int t = 0; t < ESPY_EV_MAX; t++) {
 			const char *name = espy_rec_type_name(t);
 
-			if (name && t != ESPY_EV_LOST && t != ESPY_EV_PROC)
+			if (name && t != ESPY_EV_LOST && t != ESPY_EV_PROC &&
+			    t != ESPY_EV_CTRL)
 				espy_prom_u64(p, "espy_kernel_drops_total", drops[t],
 					      "type", name, "reason", "buffer_full", NULL);
 		}

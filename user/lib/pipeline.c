@@ -279,7 +279,8 @@ int espy_pipeline_feed(struct espy_pipeline *p, const void *rec, size_t len)
 	watch_accounts(p, &ev);
 	if (p->detect && p->detect(p->detect_ctx, &ev) < 0)
 		p->st.detect_errors++;
-	if (h->type == ESPY_EV_PROC && !p->o.emit_snapshots)
+	if ((h->type == ESPY_EV_PROC && !p->o.emit_snapshots) ||
+	    h->type == ESPY_EV_CTRL)
 		return 0;
 	espy_pipeline_emit(p, &ev);
 	return 0;

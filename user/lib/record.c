@@ -56,6 +56,7 @@ static const char *const type_names[ESPY_EV_MAX] = {
 	[ESPY_EV_DNS]		= "dns",
 	[ESPY_EV_LOST]		= "lost",
 	[ESPY_EV_PROC]		= "proc",
+	[ESPY_EV_CTRL]		= "ctrl",
 };
 
 const char *espy_rec_type_name(unsigned int type)
@@ -81,6 +82,8 @@ size_t espy_rec_fixed_size(unsigned int type)
 		return sizeof(struct espy_net);
 	case ESPY_EV_LOST:
 		return sizeof(struct espy_lost);
+	case ESPY_EV_CTRL:
+		return sizeof(struct espy_ctrl);
 	default:
 		return 0;
 	}
@@ -176,6 +179,9 @@ static enum espy_decode_err decode_typed(const void *data, size_t len,
 	case ESPY_EV_LOST:
 		ev->lost = data;
 		return len == sizeof(struct espy_lost) ? ESPY_DEC_OK : ESPY_DEC_TAIL;
+	case ESPY_EV_CTRL:
+		ev->ctrl = data;
+		return len == sizeof(struct espy_ctrl) ? ESPY_DEC_OK : ESPY_DEC_TAIL;
 	}
 	return ESPY_DEC_TYPE;
 }

@@ -246,6 +246,13 @@ int espy_replay_run(const struct espy_replay_opts *o,
 	r->records = espy_rec_reader_records(rd);
 	r->events = ps->events;
 	r->malformed = ps->decode_errors;
+	{
+		struct espy_detect_stats st;
+
+		espy_detect_stats(rp.det, &st);
+		r->ctrl_changes = st.ctrl_changes;
+		r->baseline_imports = st.baseline_imports;
+	}
 	ret = 0;
 	if (fflush(o->out)) {
 		ret = -errno;

@@ -43,6 +43,9 @@ struct espy_replay_result {
 	int damaged;			/* the file was damaged: see damage */
 	struct espy_rec_damage damage;
 	char baseline_msg[512];		/* why the baseline was not used */
+	uint64_t ctrl_changes;		/* operators' run-time changes replayed */
+	uint64_t baseline_imports;	/* baselines imported at run time: their
+					 * contents are not in the recording */
 };
 
 /*

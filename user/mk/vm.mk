@@ -12,8 +12,10 @@
 VM_DIR		:= $(O)/vm
 VM_SERIES	:= 6.1 6.12
 VM_GUEST_SRCS	:= $(wildcard tests/vm/guest/*.c)
+# tests/bpf/test_records.c is the guests' own records: not twice in a guest
 VM_GUEST_BINS	:= $(patsubst tests/vm/guest/%.c,$(VM_DIR)/guest/%,$(VM_GUEST_SRCS)) \
-		   $(patsubst tests/bpf/%.c,$(VM_DIR)/guest/bpf_%,$(wildcard tests/bpf/*.c))
+		   $(patsubst tests/bpf/%.c,$(VM_DIR)/guest/bpf_%, \
+			$(filter-out tests/bpf/test_records.c,$(wildcard tests/bpf/*.c)))
 VM_ESPYD	:= $(VM_DIR)/bin/espyd
 VM_KMOD_SRCS	:= Kbuild $(wildcard kmod/*.c kmod/*.h) $(wildcard include/espy/*.h)
 # the guest tests cover the eBPF driver when this tree has it
@@ -38,6 +40,9 @@ $(VM_DIR)/guest/%: tests/vm/guest/%.c $(HARNESS) $(LIB) $(wildcard tests/*.h) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(VM_GUEST_CFLAGS) -Itests -Itests/vm/guest -static -o $@ $< \
 		$(LIB) $(LDLIBS)
+
+# the host's bpf tier runs the guests' record suite too (it includes it)
+$(O)/tests/bpf/test_records: tests/vm/guest/records.c $(wildcard tests/vm/guest/*.h)
 
 # espyd itself, for the guest's --driver kmod run
 $(VM_ESPYD): $(ESPYD_OBJS) $(LIB)
