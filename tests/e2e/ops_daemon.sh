@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 need_daemon_env
 command -v perl >/dev/null || skip_all "perl is not installed"
-echo "1..28"
+echo "1..31"
 setup_tmp
 mport=$(free_port) || { echo "Bail out! no free port"; exit 1; }
 write_conf "$tmp/espy.conf"
@@ -29,7 +29,8 @@ out=$("$ESPY" status -s "$sock" 2>&1)
 rc=$?
 check "espy status without espyd exits 3 (got $rc)" '[ $rc = 3 ] && [[ "$out" == *"not running"* ]]'
 
-start_espyd || { echo "Bail out! espyd did not start"; exit 1; }
+ESPYD_ARGS="--record $tmp/run.espy" start_espyd ||
+	{ echo "Bail out! espyd did not start"; exit 1; }
 ok "espyd starts on a private configuration"
 
 out=$("$ESPY" status -s "$sock")
@@ -87,6 +88,16 @@ check "espy_events_total{type=\"exec\"} counts execs" \
 check "espy_tail_clients counts the subscribers" '[ "$(metric espy_tail_clients)" -ge 2 ]'
 check "detection state is exported: learning mode, sessions, baseline by kind" \
 	'grep -qx "espy_learning [01]" "$tmp/metrics.txt" && grep -q "^espy_sessions_tracked [0-9]" "$tmp/metrics.txt" && grep -q "^espy_baseline_entries{kind=" "$tmp/metrics.txt"'
+
+# ---- run-time detection mode ----
+"$ESPY" baseline detect -c "$tmp/espy.conf" >"$tmp/bl.out" 2>&1
+rc=$?
+check "espy baseline detect switches the running espyd to detecting (exit $rc)" \
+	'[ $rc = 0 ] && [ "$(metric espy_learning)" = 0 ] || { diag "$tmp/bl.out"; false; }'
+"$ESPY" baseline learn -c "$tmp/espy.conf" >>"$tmp/bl.out" 2>&1
+rc=$?
+check "espy baseline learn switches it back to learning (exit $rc)" \
+	'[ $rc = 0 ] && [ "$(metric espy_learning)" = 1 ] || { diag "$tmp/bl.out"; false; }'
 
 # ---- hostile control input ----
 perl -MIO::Socket::UNIX -e '
@@ -151,5 +162,9 @@ check "espyd stops cleanly on SIGTERM (exit $rc)" '[ $rc = 0 ]'
 wait "$tailpid"
 rc=$?
 check "a live espy tail exits 5 when espyd stops (got $rc)" '[ $rc = 5 ]'
+"$ESPY" replay "$tmp/run.espy" >"$tmp/replay.out" 2>&1
+rc=$?
+check "the recording carries the two run-time switches to espy replay (exit $rc)" \
+	'[ $rc = 0 ] && grep -q "2 run-time change(s) of detection replayed" "$tmp/replay.out" || { diag "$tmp/replay.out"; false; }'
 [ $fails = 0 ] || KEEP=${KEEP:-}
 exit $((fails > 0))

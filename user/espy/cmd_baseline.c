@@ -52,8 +52,8 @@ static void usage(FILE *f)
 "                         the configuration, else " ESPY_STATE_DIR ")\n"
 "  -c, --config FILE      configuration file (default " ESPY_CONFIG_PATH ")\n"
 "  -j, --json             show: one JSON object\n"
-"  -s, --socket PATH      espyd's control socket (default /run/espy/espyd.sock,\n"
-"                         or $ESPY_SOCKET)\n"
+"  -s, --socket PATH      espyd's control socket (default $ESPY_SOCKET, else\n"
+"                         control.socket of the configuration)\n"
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 success, 1 failure (a damaged or foreign baseline file is\n"
@@ -309,13 +309,19 @@ int cmd_baseline(int argc, char **argv)
 	if (code)
 		return code;
 	espy_config_defaults(&cfg);
-	if (!dir) {
+	/* the espyd of that configuration: its state and its socket (else
+	 * a running espyd on another socket would look absent, and the state
+	 * file be changed under it) */
+	if (!dir || config) {
 		if (espy_config_load(&cfg, config ? config : ESPY_CONFIG_PATH,
 				     !config, err, sizeof(err))) {
 			fprintf(stderr, "espy baseline: %s", err);
 			return ESPY_EXIT_FAIL;
 		}
-		dir = cfg.state_dir;
+		if (!dir)
+			dir = cfg.state_dir;
+		if (!o.socket && !getenv("ESPY_SOCKET") && cfg.ctl_socket[0])
+			o.socket = cfg.ctl_socket;
 	}
 	snprintf(o.state_dir, sizeof(o.state_dir), "%s", dir);
 	snprintf(o.path, sizeof(o.path), "%s/%s", dir, ESPY_BASELINE_FILE);

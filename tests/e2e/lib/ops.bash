@@ -53,7 +53,8 @@ write_conf() {
 
 # start_espyd: run espyd in the foreground on $tmp/espy.conf; sets $pid.
 start_espyd() {
-	"$ESPYD" -f -c "$tmp/espy.conf" 2>"$tmp/espyd.err" &
+	# shellcheck disable=SC2086 # ESPYD_ARGS: extra words on purpose
+	"$ESPYD" -f -c "$tmp/espy.conf" ${ESPYD_ARGS:-} 2>"$tmp/espyd.err" &
 	pid=$!
 	if ! wait_for '"$ESPY" status -s "$tmp/ctl.sock" >/dev/null 2>&1 || ! kill -0 $pid 2>/dev/null' 60 ||
 	   ! kill -0 "$pid" 2>/dev/null; then
