@@ -129,6 +129,62 @@ static void routine(struct lab *l, int i, int *maxscore_out)
 		*maxscore_out = (int)mx;
 }
 
+/*
+ * What a later read of /etc/shadow in a new login session scores, after a
+ * learning phase of `sessions` login sessions each reading it `reads`
+ * times.
+ */
+static double shadow_after(int sessions, int reads)
+{
+	struct lab l;
+	struct synth_world *w = &l.w;
+	struct synth_proc sh, c;
+	double score;
+	int s, i;
+
+	lab_init(&l, ESPY_MODE_LEARN);
+	for (s = 0; s < sessions; s++) {
+		lab_login(&l, "10.0.0.5", 40000 + s, 1000, &sh);
+		synth_spawn(w, &sh, &c, "/usr/bin/cat", "cat /etc/shadow", 0);
+		for (i = 0; i < reads; i++) {
+			synth_file(&w->r, ESPY_EV_OPEN, w->ts, &c, "/etc/shadow",
+				   NULL, 0, 0, 3);
+			synth_feed(w, 1);
+		}
+		synth_exit(&w->r, w->ts, &c, 0);
+		synth_feed(w, 1);
+		synth_exit(&w->r, w->ts, &sh, 0);
+		synth_feed(w, 1000);
+	}
+	espy_detect_set_mode(w->d, ESPY_MODE_DETECT);
+	lab_login(&l, "10.0.0.5", 50000, 1000, &sh);
+	synth_spawn(w, &sh, &c, "/usr/bin/cat", "cat /etc/shadow", 0);
+	synth_file(&w->r, ESPY_EV_OPEN, w->ts, &c, "/etc/shadow", NULL, 0, 0, 3);
+	synth_feed(w, 1);
+	score = w->last.score;
+	synth_world_fini(w);
+	return score;
+}
+
+/*
+ * The baseline counts how many sessions do a thing, not how often one
+ * does: one session reading /etc/shadow 2,000 times while espy learns
+ * (a benchmark, or an intruder wanting it to look routine) damps the
+ * technique no more than a handful of sessions would, far less than 40
+ * sessions each reading it once.
+ */
+TEST(baseline_counts_sessions_not_volume)
+{
+	double flood = shadow_after(1, 2000);
+	double few = shadow_after(3, 1);
+	double many = shadow_after(40, 1);
+
+	TH_LOG("after 1 session x 2000 reads: %.1f; 3 x 1: %.1f; 40 x 1: %.1f",
+	       flood, few, many);
+	EXPECT_GE(flood, few);
+	EXPECT_GT(flood, many + 10);
+}
+
 TEST(benign_routine_is_quiet_and_the_chain_alerts)
 {
 	struct lab l;

@@ -480,8 +480,36 @@ static inline uint64_t tech_key(const struct espy_hit *h)
 	return (uint64_t)h->tech | (uint64_t)h->variant << 16;
 }
 
+/*
+ * Whether session s may teach the baseline technique key k now: once per
+ * key and window.  No session (a process without one): always.
+ */
+static int session_teaches(const struct espy_detect *d, struct espy_session *s,
+			   uint64_t k)
+{
+	uint32_t h = (uint32_t)(k ^ k >> 32) | 1, i;
+
+	if (!s)
+		return 1;
+	if (d->now_s - s->taught_s >= ESPY_SESS_TAUGHT_S) {
+		s->taught_s = d->now_s;
+		s->ntaught = 0;
+	}
+	for (i = 0; i < s->ntaught && i < ESPY_SESS_TAUGHT; i++)
+		if (s->taught[i] == h)
+			return 0;
+	/* full: the oldest key makes room (it may count again) */
+	if (s->ntaught >= ESPY_SESS_TAUGHT) {
+		memmove(s->taught, s->taught + 1,
+			(ESPY_SESS_TAUGHT - 1) * sizeof(s->taught[0]));
+		s->ntaught = ESPY_SESS_TAUGHT - 1;
+	}
+	s->taught[s->ntaught++] = h;
+	return 1;
+}
+
 static void score_techs(struct espy_detect *d, struct espy_evstate *es,
-			double learn_w)
+			struct espy_session *s, double learn_w)
 {
 	uint64_t prog = es->c.dp ? es->c.dp->prog : 0;
 	uint64_t pprog = es->c.dp ? es->c.dp->pprog : 0;
@@ -498,10 +526,16 @@ static void score_techs(struct espy_detect *d, struct espy_evstate *es,
 		uint64_t tk = tech_key(&es->hits.h[i]);
 		double f;
 
-		espy_bl_observe(&d->bl, ESPY_FEAT_TECH, espy_hash_pair(prog, tk),
-				d->now_s, learn_w, &o1);
-		espy_bl_observe(&d->bl, ESPY_FEAT_LINEAGE_TECH,
-				espy_hash_pair(pprog, tk), d->now_s, learn_w, &o2);
+		uint64_t k1 = espy_hash_pair(prog, tk);
+		uint64_t k2 = espy_hash_pair(pprog, tk);
+
+		es->teach[i][0] = session_teaches(d, s, k1 ^ ESPY_FEAT_TECH);
+		es->teach[i][1] = session_teaches(d, s,
+						  k2 ^ ESPY_FEAT_LINEAGE_TECH);
+		espy_bl_observe(&d->bl, ESPY_FEAT_TECH, k1, d->now_s,
+				es->teach[i][0] ? learn_w : 0, &o1);
+		espy_bl_observe(&d->bl, ESPY_FEAT_LINEAGE_TECH, k2, d->now_s,
+				es->teach[i][1] ? learn_w : 0, &o2);
 		es->tobs[i][0] = o1;
 		es->tobs[i][1] = o2;
 		es->tcount[i] = fmax(o1.count, o2.count);
@@ -519,9 +553,12 @@ static void learn_late(struct espy_detect *d, struct espy_evstate *es, double w)
 	for (i = 0; i < es->nf; i++)
 		espy_bl_add(&d->bl, es->f[i].kind, &es->f[i].o, d->now_s, w);
 	for (i = 0; i < es->hits.n; i++) {
-		espy_bl_add(&d->bl, ESPY_FEAT_TECH, &es->tobs[i][0], d->now_s, w);
-		espy_bl_add(&d->bl, ESPY_FEAT_LINEAGE_TECH, &es->tobs[i][1],
-			    d->now_s, w);
+		if (es->teach[i][0])
+			espy_bl_add(&d->bl, ESPY_FEAT_TECH, &es->tobs[i][0],
+				    d->now_s, w);
+		if (es->teach[i][1])
+			espy_bl_add(&d->bl, ESPY_FEAT_LINEAGE_TECH,
+				    &es->tobs[i][1], d->now_s, w);
 	}
 }
 
@@ -795,7 +832,7 @@ int espy_detect_event(void *ctx, struct espy_event *ev)
 	score_features(d, &es, learn_w);
 	if (h->type == ESPY_EV_TCP_CLOSE)
 		espy_track_exfil(d, &es);
-	score_techs(d, &es, learn_w);
+	score_techs(d, &es, s, learn_w);
 	for (i = 0; i < es.hits.n; i++) {
 		T = espy_prob_or(T, es.ts[i]);
 		if (top < 0 || es.ts[i] > es.ts[top])

@@ -59,6 +59,9 @@ struct espy_dproc {
 #define ESPY_S_HOP		(1U << 3)	/* opened from a linked session */
 
 #define ESPY_SESS_EVIDENCE	16
+/* techniques a session teaches the baseline, once each per window */
+#define ESPY_SESS_TAUGHT	16
+#define ESPY_SESS_TAUGHT_S	3600
 #define ESPY_FAN_HOSTS		16
 #define ESPY_FAN_PAIRS		32
 #define ESPY_DNS_SUBS		32
@@ -107,6 +110,13 @@ struct espy_session {
 	uint64_t dns_domain;
 	uint32_t ndns;
 	uint32_t dns_sub[ESPY_DNS_SUBS];
+	/* technique keys (program and lineage) this session has taught the
+	 * baseline in the window from taught_s: the baseline counts how many
+	 * sessions do a thing, not how often one does (a flood would make
+	 * the technique look routine everywhere its lineage runs) */
+	uint32_t taught_s;
+	uint32_t ntaught;
+	uint32_t taught[ESPY_SESS_TAUGHT];
 };
 
 /* ---- the engine ------------------------------------------------------ */
@@ -286,6 +296,7 @@ struct espy_evstate {
 	double ts[ESPY_MAX_HITS];	/* technique scores after damping */
 	double tcount[ESPY_MAX_HITS];
 	struct espy_bl_obs tobs[ESPY_MAX_HITS][2];	/* program, lineage */
+	uint8_t teach[ESPY_MAX_HITS][2];	/* may add to tobs' keys */
 	struct espy_fobs f[ESPY_FOBS_MAX];
 	int nf;
 	int created;			/* the event opened its session */

@@ -3,8 +3,18 @@
  * Record-level assertions, the same for both drivers: the eBPF sensors and
  * espy.ko's /dev/espy (fixture variants bpf and kmod).  Each test runs a
  * scripted workload in a child (tests/vm/guest/workload.h) and checks
- * every field of the records it caused.  Runs in the vm tier's guests.
+ * every field of the records it caused.  Runs in the vm tier's guests
+ * and, for the eBPF driver, on the host in the bpf tier
+ * (tests/bpf/test_records.c): what differs between machines -- the
+ * shell's executable and file system, terminal, login, cgroup, module
+ * support -- is read from the machine, never assumed.
  */
+#include <limits.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
 #include "workload.h"
 #include "guest.h"
 #include "kselftest_harness.h"
@@ -48,6 +58,96 @@ static struct driver drivers[] = {
 
 static pid_t espyd_pid;
 
+/* A number from a one-line /proc file, or dflt where there is none. */
+static uint32_t proc_u32(const char *path, uint32_t dflt)
+{
+	unsigned int v;
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (!f)
+		return dflt;
+	n = fscanf(f, "%u", &v);
+	fclose(f);
+	return n == 1 ? v : dflt;
+}
+
+/* Where the cgroup v2 hierarchy is mounted, or -ENOENT. */
+static int cgroup2_mount(char *dir, size_t len)
+{
+	struct mntent *m;
+	int err = -ENOENT;
+	FILE *f;
+
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(dir, len, "%s", m->mnt_dir);
+			err = 0;
+			break;
+		}
+	endmntent(f);
+	return err;
+}
+
+/*
+ * The cgroup (v2) this process is in, as the sensors report it: the
+ * inode of its directory in the cgroup2 mount, wherever that is (the
+ * guests': /sys/fs/cgroup; a hybrid host's: /sys/fs/cgroup/unified,
+ * under a tmpfs).  0 where the hierarchy is not mounted.
+ */
+static uint64_t cgroup_here(void)
+{
+	char line[PATH_MAX], mnt[PATH_MAX], path[2 * PATH_MAX];
+	uint64_t id = 0;
+	struct stat st;
+	FILE *f;
+
+	if (cgroup2_mount(mnt, sizeof(mnt)))
+		return 0;
+	f = fopen("/proc/self/cgroup", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "%s%s", mnt, line + 3);
+		if (!stat(path, &st))
+			id = st.st_ino;
+		break;
+	}
+	fclose(f);
+	return id;
+}
+
+/*
+ * The controlling terminal this process (and so the workload) has, as the
+ * sensors encode it: the kernel's dev_t.  /proc/<pid>/stat gives it in
+ * the user-space encoding, field 7.  -errno if unreadable.
+ */
+static int64_t ctty_here(void)
+{
+	char buf[1024], *p;
+	unsigned int tty_nr;
+	size_t n;
+	FILE *f;
+
+	f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after the comm, which may hold anything but ends at the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %u", &tty_nr) != 1)
+		return -EINVAL;
+	return tty_nr ? kdev((dev_t)tty_nr) : 0;
+}
+
 static void drivers_open(void)
 {
 	size_t i;
@@ -85,6 +185,9 @@ FIXTURE(rec) {
 	struct wl_out *o;
 	pid_t self;
 	int kmod;
+	char comm[ESPY_COMM_LEN];	/* ours, as the kernel has it */
+	uint32_t auid, sessionid;
+	uint64_t cgroup_id;
 };
 
 FIXTURE_VARIANT(rec) {
@@ -103,8 +206,21 @@ FIXTURE_SETUP(rec)
 {
 	struct driver *d = &drivers[variant->driver];
 
+	FILE *f;
+
 	self->self = getpid();
 	self->kmod = !strcmp(d->name, "kmod");
+	f = fopen("/proc/self/comm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(self->comm, sizeof(self->comm), f));
+	fclose(f);
+	self->comm[strcspn(self->comm, "\n")] = '\0';
+	/* nobody logged in on the guests; a login session on a host */
+	self->auid = proc_u32("/proc/self/loginuid", (uint32_t)-1);
+	self->sessionid = proc_u32("/proc/self/sessionid", (uint32_t)-1);
+	self->cgroup_id = cgroup_here();
+	if (!self->cgroup_id)
+		TH_LOG("cgroup ids not checked: no cgroup2 mount shows ours");
 	self->o = wl_shared();
 	ASSERT_NE(NULL, self->o);
 	self->o->espyd = espyd_pid;
@@ -119,16 +235,21 @@ FIXTURE_TEARDOWN(rec)
 	free(self->c.rec);
 }
 
-/* Whether the driver's hook of that name is attached. */
-static int hook_attached(struct coll *c, const char *name)
+/* The driver's hook of that name: 1 attached, 0 not, -1 not listed. */
+static int hook_state(struct coll *c, const char *name)
 {
 	struct espy_hook_status hs[256];
 	int n = c->src.ops->hooks(c->src.priv, hs, 256), i;
 
 	for (i = 0; i < n && i < 256; i++)
 		if (!strcmp(hs[i].name, name))
-			return hs[i].attached;
-	return 0;
+			return !!hs[i].attached;
+	return -1;
+}
+
+static int hook_attached(struct coll *c, const char *name)
+{
+	return hook_state(c, name) == 1;
 }
 
 /* Run a workload and collect until its exit record is in. */
@@ -157,8 +278,6 @@ static void check_hdr(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(rec) *self, const struct espy_hdr *h,
 		      pid_t pid, const char *comm)
 {
-	struct stat cg;
-
 	ASSERT_NE(NULL, h);
 	EXPECT_EQ((uint32_t)pid, h->tgid);
 	EXPECT_EQ((uint32_t)pid, h->tid);
@@ -167,13 +286,12 @@ static void check_hdr(struct __test_metadata *_metadata,
 	EXPECT_EQ(0U, h->gid);
 	EXPECT_EQ(0U, h->euid);
 	EXPECT_EQ(0U, h->egid);
-	/* nobody logged in on the guest */
-	EXPECT_EQ((uint32_t)-1, h->auid);
-	EXPECT_EQ((uint32_t)-1, h->sessionid);
+	EXPECT_EQ(self->auid, h->auid);
+	EXPECT_EQ(self->sessionid, h->sessionid);
 	EXPECT_EQ(ns_inode("mnt"), h->mntns);
 	EXPECT_EQ(ns_inode("net"), h->netns);
-	if (!stat("/sys/fs/cgroup", &cg))
-		EXPECT_EQ((uint64_t)cg.st_ino, h->cgroup_id);
+	if (self->cgroup_id)
+		EXPECT_EQ(self->cgroup_id, h->cgroup_id);
 	EXPECT_NE(0ULL, h->start_ns);
 	EXPECT_LE(h->start_ns, h->ts_ns);
 	EXPECT_EQ(0, h->cpu);	/* pinned */
@@ -182,25 +300,61 @@ static void check_hdr(struct __test_metadata *_metadata,
 		EXPECT_STREQ(comm, h->comm);
 }
 
+/*
+ * The flags of the exec record the workload's shell must cause here.  The
+ * sensors mark an executable whose file system is tmpfs (the guests'
+ * initramfs; not a host's disk) as living somewhere writable, and note
+ * which of fds 0-2, inherited from this process, are sockets.
+ */
+static uint32_t exec_flags_here(const struct statfs *exe_fs)
+{
+	static const uint32_t sock_flag[3] = {
+		ESPY_EXEC_STDIN_SOCK, ESPY_EXEC_STDOUT_SOCK,
+		ESPY_EXEC_STDERR_SOCK,
+	};
+	uint32_t flags = 0;
+	struct stat st;
+	int fd;
+
+	if (exe_fs->f_type == TMPFS_MAGIC)
+		flags |= ESPY_EXEC_UPPER_WRITABLE;
+	for (fd = 0; fd < 3; fd++)
+		if (!fstat(fd, &st) && S_ISSOCK(st.st_mode))
+			flags |= sock_flag[fd];
+	return flags;
+}
+
 TEST_F(rec, exec_fork_exit)
 {
 	const struct espy_exec *x;
 	const struct espy_fork *f;
 	const struct espy_exit *e;
-	struct stat bb;
+	char exe[PATH_MAX];
+	struct statfs fs;
+	struct stat st;
 	struct tails t;
+	int64_t tty;
 	int status;
 	pid_t pid;
 
 	if (_metadata->skip)
 		return;	/* the 6.1 harness runs a test whose setup skipped */
+	/* the file the kernel maps for execve("/bin/sh"): busybox on the
+	 * guests, a distribution's shell on a host */
+	ASSERT_NE(NULL, realpath("/bin/sh", exe));
+	ASSERT_EQ(0, stat(exe, &st));
+	ASSERT_EQ(0, statfs(exe, &fs));
+	tty = ctty_here();
+	ASSERT_LE(0, tty);
+	TH_LOG("/bin/sh is %s on a file system of magic %#lx, tty %#llx",
+	       exe, (unsigned long)fs.f_type, (unsigned long long)tty);
 	pid = run_and_collect(_metadata, self, wl_proc, &status);
 	ASSERT_EQ(0, self->o->errors);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(5, WEXITSTATUS(status));
 
 	f = (const void *)coll_nth(&self->c, ESPY_EV_FORK, pid, 0);
-	check_hdr(_metadata, self, &f->hdr, pid, "records");
+	check_hdr(_metadata, self, &f->hdr, pid, self->comm);
 	EXPECT_EQ(sizeof(*f), f->hdr.size);
 	EXPECT_EQ((uint32_t)self->o->grandchild, f->child_tgid);
 	EXPECT_LE(f->hdr.start_ns, f->child_start_ns);
@@ -218,16 +372,14 @@ TEST_F(rec, exec_fork_exit)
 
 	x = (const void *)coll_nth(&self->c, ESPY_EV_EXEC, pid, 0);
 	check_hdr(_metadata, self, &x->hdr, pid, "sh");
-	ASSERT_EQ(0, stat("/bin/busybox", &bb));
-	EXPECT_EQ((uint64_t)bb.st_ino, x->exe_ino);
-	EXPECT_EQ(kdev(bb.st_dev), x->exe_dev);
+	EXPECT_EQ((uint64_t)st.st_ino, x->exe_ino);
+	EXPECT_EQ(kdev(st.st_dev), x->exe_dev);
 	EXPECT_EQ(3U, x->argc);
-	/* the initramfs is a tmpfs: a writable place */
-	EXPECT_EQ(ESPY_EXEC_UPPER_WRITABLE, x->flags);
-	EXPECT_EQ(0U, x->tty_dev);
+	EXPECT_EQ(exec_flags_here(&fs), x->flags);
+	EXPECT_EQ((uint64_t)tty, x->tty_dev);
 	EXPECT_EQ(f->hdr.start_ns, x->hdr.start_ns);
 	rec_tails(&x->hdr, &t);
-	EXPECT_TRUE(tail_is(&t, 0, "/bin/busybox"));
+	EXPECT_TRUE(tail_is(&t, 0, exe));
 	EXPECT_EQ(sizeof("sh\0-c\0exit 5") - 1, t.len[1]);
 	EXPECT_EQ(0, memcmp(t.p[1], "sh\0-c\0exit 5", t.len[1]));
 	EXPECT_TRUE(tail_is(&t, 2, WL_DIR));
@@ -267,7 +419,7 @@ TEST_F(rec, file_ops)
 
 	/* openat(AT_FDCWD, "created", O_CREAT|O_WRONLY|O_TRUNC, 0640) */
 	f = file_rec(self, ESPY_EV_OPEN, pid, 0, &t);
-	check_hdr(_metadata, self, &f->hdr, pid, "records");
+	check_hdr(_metadata, self, &f->hdr, pid, self->comm);
 	EXPECT_EQ(self->o->create_fd, f->ret);
 	EXPECT_EQ((unsigned)(O_CREAT | O_WRONLY | O_TRUNC), f->flags);
 	EXPECT_EQ(0640U, f->mode);
@@ -385,7 +537,7 @@ TEST_F(rec, open_filter)
 	ASSERT_EQ(0, self->o->errors);
 
 	f = file_rec(self, ESPY_EV_OPEN, pid, 0, &t);
-	check_hdr(_metadata, self, &f->hdr, pid, "records");
+	check_hdr(_metadata, self, &f->hdr, pid, self->comm);
 	EXPECT_LE(0, f->ret);
 	EXPECT_EQ((unsigned)O_RDONLY, f->flags);
 	EXPECT_EQ(0U, f->fflags);
@@ -421,7 +573,7 @@ TEST_F(rec, net)
 	ASSERT_EQ(0, self->o->errors);
 
 	n = (const void *)coll_nth(&self->c, ESPY_EV_BIND, pid, 0);
-	check_hdr(_metadata, self, &n->hdr, pid, "records");
+	check_hdr(_metadata, self, &n->hdr, pid, self->comm);
 	EXPECT_EQ(0, n->ret);
 	EXPECT_EQ(AF_INET, n->family);
 	EXPECT_EQ(IPPROTO_TCP, n->protocol);
@@ -502,7 +654,7 @@ TEST_F(rec, priv)
 	ASSERT_EQ(0, self->o->errors);
 
 	p = (const void *)coll_nth(&self->c, ESPY_EV_SETID, pid, 0);
-	check_hdr(_metadata, self, &p->hdr, pid, "records");
+	check_hdr(_metadata, self, &p->hdr, pid, self->comm);
 	EXPECT_EQ((uint32_t)ESPY_OP_SETUID, p->op);
 	EXPECT_EQ(0, p->ret);
 	EXPECT_EQ(0ULL, p->args[0]);
@@ -528,13 +680,27 @@ TEST_F(rec, priv)
 	EXPECT_EQ((uint64_t)AF_PACKET, p->args[0]);
 	EXPECT_EQ((uint64_t)SOCK_RAW, p->args[1]);
 
+	/*
+	 * A kernel without module support (no /proc/modules) has no
+	 * finit_module tracepoint: then the eBPF driver must say its hook
+	 * is not attached, and nothing may claim the call happened.
+	 */
 	p = (const void *)coll_nth(&self->c, ESPY_EV_MODULE, pid, 0);
-	ASSERT_NE(NULL, p);
-	EXPECT_EQ((uint32_t)ESPY_OP_FINIT_MODULE, p->op);
-	EXPECT_GT(0, p->ret);
-	EXPECT_EQ((uint64_t)self->o->memfd, p->args[0]);
-	rec_tails(&p->hdr, &t);
-	EXPECT_TRUE(tail_is(&t, 0, "/memfd:espy-vm-memfd"));
+	if (access("/proc/modules", F_OK)) {
+		TH_LOG("no finit_module record expected: this kernel has no "
+		       "module support");
+		EXPECT_EQ(NULL, p);
+		if (!self->kmod)
+			EXPECT_EQ(0, hook_state(&self->c,
+				"tracepoint/syscalls/sys_exit_finit_module"));
+	} else {
+		ASSERT_NE(NULL, p);
+		EXPECT_EQ((uint32_t)ESPY_OP_FINIT_MODULE, p->op);
+		EXPECT_GT(0, p->ret);
+		EXPECT_EQ((uint64_t)self->o->memfd, p->args[0]);
+		rec_tails(&p->hdr, &t);
+		EXPECT_TRUE(tail_is(&t, 0, "/memfd:espy-vm-memfd"));
+	}
 
 	p = (const void *)coll_nth(&self->c, ESPY_EV_BPF, pid, 0);
 	ASSERT_NE(NULL, p);
