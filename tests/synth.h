@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include "espy/abi.h"
 #include "pipeline.h"
+#include "record.h"
 #include "detect.h"
 #include "detect_int.h"
 
@@ -217,15 +218,8 @@ static inline size_t synth_lost(struct synth_rec *r, uint64_t ts,
 static inline size_t synth_ctrl(struct synth_rec *r, uint64_t ts, uint32_t op,
 				uint32_t arg)
 {
-	struct espy_ctrl *c = (struct espy_ctrl *)r->b;
-
-	memset(c, 0, sizeof(*c));
-	synth_hdr(&c->hdr, ESPY_EV_CTRL, ts, NULL);
-	c->hdr.flags = ESPY_F_NO_TASK;
-	c->hdr.size = sizeof(*c);
-	c->op = op;
-	c->arg = arg;
-	return r->len = sizeof(*c);
+	espy_ctrl_init((struct espy_ctrl *)r->b, ts, op, arg);
+	return r->len = sizeof(struct espy_ctrl);
 }
 
 /* ---- a world: pipeline + engine, verdicts kept per event ---------------- */

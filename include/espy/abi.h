@@ -305,6 +305,7 @@ enum espy_ctrl_op {
 	ESPY_CTRL_BASELINE_IMPORT = 3,	/* contents not in the stream */
 };
 
+/* the values of the daemon's enum espy_mode (asserted where it is used) */
 enum espy_ctrl_mode {
 	ESPY_CTRL_MODE_AUTO = 0,
 	ESPY_CTRL_MODE_LEARN = 1,

@@ -14,6 +14,7 @@
 #include "espyd.h"
 #include "ctl.h"
 #include "detect.h"
+#include "record.h"
 #include "recording.h"
 
 #define SAVE_EVERY_S	300
@@ -71,15 +72,7 @@ static int feed_ctrl(struct espyd *d, uint32_t op, uint32_t arg)
 {
 	struct espy_ctrl c;
 
-	memset(&c, 0, sizeof(c));
-	c.hdr.ts_ns = boot_ns();
-	c.hdr.type = ESPY_EV_CTRL;
-	c.hdr.size = sizeof(c);
-	c.hdr.flags = ESPY_F_NO_TASK;
-	c.hdr.auid = (uint32_t)-1;
-	c.hdr.sessionid = (uint32_t)-1;
-	c.op = op;
-	c.arg = arg;
+	espy_ctrl_init(&c, boot_ns(), op, arg);
 	return espy_pipeline_feed(d->pipe, &c, sizeof(c));
 }
 
@@ -215,13 +208,8 @@ static int cmd_baseline(void *ctx, const char *args, struct espy_json *reply,
 				   args[0] == 'd' ? ESPY_MODE_DETECT :
 				   ESPY_MODE_AUTO;
 
-		static const uint32_t ctrl_mode[] = {
-			[ESPY_MODE_AUTO] = ESPY_CTRL_MODE_AUTO,
-			[ESPY_MODE_LEARN] = ESPY_CTRL_MODE_LEARN,
-			[ESPY_MODE_DETECT] = ESPY_CTRL_MODE_DETECT,
-		};
-
-		r = feed_ctrl(d, ESPY_CTRL_MODE, ctrl_mode[m]);
+		/* enum espy_ctrl_mode has enum espy_mode's values */
+		r = feed_ctrl(d, ESPY_CTRL_MODE, m);
 		if (r)
 			goto refused;
 		fprintf(stderr, "espyd: detection mode set to %s at run time\n",

@@ -592,19 +592,18 @@ static void verdict_reset(struct espy_detect *d, struct espy_verdict *v)
  * live and in a replay of the recording alike.  Unknown ops and modes are
  * counted and otherwise ignored (a newer espyd's recording).
  */
+_Static_assert(ESPY_CTRL_MODE_AUTO == (int)ESPY_MODE_AUTO &&
+	       ESPY_CTRL_MODE_LEARN == (int)ESPY_MODE_LEARN &&
+	       ESPY_CTRL_MODE_DETECT == (int)ESPY_MODE_DETECT,
+	       "a CTRL record's mode is an enum espy_mode");
+
 static void on_ctrl(struct espy_detect *d, const struct espy_ctrl *c)
 {
-	static const enum espy_mode modes[] = {
-		[ESPY_CTRL_MODE_AUTO] = ESPY_MODE_AUTO,
-		[ESPY_CTRL_MODE_LEARN] = ESPY_MODE_LEARN,
-		[ESPY_CTRL_MODE_DETECT] = ESPY_MODE_DETECT,
-	};
-
 	switch (c->op) {
 	case ESPY_CTRL_MODE:
-		if (c->arg >= sizeof(modes) / sizeof(modes[0]))
+		/* refuses what is not a mode */
+		if (espy_detect_set_mode(d, (enum espy_mode)c->arg))
 			return;
-		espy_detect_set_mode(d, modes[c->arg]);
 		break;
 	case ESPY_CTRL_BASELINE_RESET:
 		espy_detect_reset_baseline(d);

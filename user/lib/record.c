@@ -89,6 +89,20 @@ size_t espy_rec_fixed_size(unsigned int type)
 	}
 }
 
+void espy_ctrl_init(struct espy_ctrl *c, uint64_t ts_ns, uint32_t op,
+		    uint32_t arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr.ts_ns = ts_ns;
+	c->hdr.type = ESPY_EV_CTRL;
+	c->hdr.size = sizeof(*c);
+	c->hdr.flags = ESPY_F_NO_TASK;
+	c->hdr.auid = (uint32_t)-1;
+	c->hdr.sessionid = (uint32_t)-1;
+	c->op = op;
+	c->arg = arg;
+}
+
 struct tail_field {
 	uint32_t len;
 	uint32_t max;

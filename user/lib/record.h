@@ -37,6 +37,13 @@ const char *espy_rec_type_name(unsigned int type);
 size_t espy_rec_fixed_size(unsigned int type);
 
 /*
+ * An ESPY_EV_CTRL record (an operator's change to detection) at ts_ns,
+ * as espyd feeds it into its stream: no task, tgid 0.
+ */
+void espy_ctrl_init(struct espy_ctrl *c, uint64_t ts_ns, uint32_t op,
+		    uint32_t arg);
+
+/*
  * Decode data[0..len) into *ev.  data must be 8-byte aligned (the pipeline
  * copies misaligned input).  On success returns 0 and fills hdr, len, the
  * typed view and the tails; id, wall_ns, proc and verdict are zeroed for
