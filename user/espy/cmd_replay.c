@@ -205,14 +205,6 @@ int cmd_replay(int argc, char **argv)
 		}
 		espy_config_detect(&cfg, &dc);
 		o.detect = &dc;
-		/* the pipeline's tables and auto mode follow the file too,
-		 * unless given on the command line */
-		if (!o.max_procs)
-			o.max_procs = dc.max_procs;
-		if (!o.max_sessions)
-			o.max_sessions = dc.max_sessions;
-		if (!o.learn_period_s)
-			o.learn_period_s = dc.learn_period_s;
 	}
 	o.out = outpath ? fopen(outpath, "we") : stdout;
 	if (!o.out) {

@@ -193,6 +193,9 @@ static int run(struct espyd *d)
 	}
 	po.self_tgid = getpid();
 	po.resolve_names = 1;
+	/* detection.max_processes: the process table and the engine's
+	 * per-process state alike (a replay sizes both the same way) */
+	po.proctab.max = d->cfg.detect.max_procs;
 	err = espy_loop_init(&d->loop);
 	if (err)
 		goto out;

@@ -171,7 +171,6 @@ int espy_replay_run(const struct espy_replay_opts *o,
 	size_t len;
 	int ret, n;
 
-	memset(r, 0, sizeof(r->info));
 	memset(r, 0, sizeof(*r));
 	ret = espy_rec_reader_open(&rd, o->path, &r->info, &r->damage);
 	if (ret) {
@@ -188,14 +187,6 @@ int espy_replay_run(const struct espy_replay_opts *o,
 	po.host = &host;
 	po.have_clock_offset = 1;
 	po.clock_offset_ns = r->info.clock_offset_ns;
-	po.resolve_names = 0;
-	po.proctab.max = o->max_procs;
-	ret = espy_pipeline_init(&p, &po);
-	if (ret) {
-		snprintf(err, errlen, "cannot set up the pipeline: %s",
-			 strerror(-ret));
-		goto close_reader;
-	}
 	if (o->detect)
 		dc = *o->detect;
 	else
@@ -208,6 +199,15 @@ int espy_replay_run(const struct espy_replay_opts *o,
 	if (o->max_sessions)
 		dc.max_sessions = o->max_sessions;
 	dc.explain_alerts_only = !o->json && !o->explain_all;
+	po.resolve_names = 0;
+	/* one size for the process table and the engine, as in espyd */
+	po.proctab.max = dc.max_procs;
+	ret = espy_pipeline_init(&p, &po);
+	if (ret) {
+		snprintf(err, errlen, "cannot set up the pipeline: %s",
+			 strerror(-ret));
+		goto close_reader;
+	}
 	ret = espy_detect_new(&rp.det, &dc);
 	if (ret) {
 		snprintf(err, errlen, "cannot set up detection: %s",
