@@ -314,6 +314,25 @@ double espy_bl_total(const struct espy_baseline *bl, int kind, uint32_t now)
 	return decay(bl, k->total, k->total_ts, now);
 }
 
+/*
+ * Add weight to the key in slot w of b, whose count decayed to now is c;
+ * the kind's total is already decayed to now.
+ */
+static inline void add_weight(struct espy_baseline *bl,
+			      struct espy_bl_kind *k, struct espy_bl_bucket *b,
+			      int w, double c, uint32_t now, double weight)
+{
+	b->cnt[w] = (float)(c + weight);
+	if (now > b->last[w])
+		b->last[w] = now;
+	k->total += weight;
+	k->observations++;
+	if (!bl->created_s || now < bl->created_s)
+		bl->created_s = now;
+	if (now > bl->updated_s)
+		bl->updated_s = now;
+}
+
 void espy_bl_observe(struct espy_baseline *bl, int kind, uint64_t key,
 		     uint32_t now, double weight, struct espy_bl_obs *obs)
 {
@@ -367,15 +386,7 @@ void espy_bl_observe(struct espy_baseline *bl, int kind, uint64_t key,
 		k->used++;
 		k->inserts++;
 	}
-	b->cnt[w] = (float)(c + weight);
-	if (now > b->last[w])
-		b->last[w] = now;
-	k->total += weight;
-	k->observations++;
-	if (!bl->created_s || now < bl->created_s)
-		bl->created_s = now;
-	if (now > bl->updated_s)
-		bl->updated_s = now;
+	add_weight(bl, k, b, w, c, now, weight);
 }
 
 void espy_bl_add(struct espy_baseline *bl, int kind,
@@ -391,19 +402,12 @@ void espy_bl_add(struct espy_baseline *bl, int kind,
 		espy_bl_observe(bl, kind, obs->key, now, weight, NULL);
 		return;
 	}
-	b->cnt[w] = (float)(decay(bl, b->cnt[w], b->last[w], now) + weight);
-	if (now > b->last[w])
-		b->last[w] = now;
 	if (now > k->total_ts) {
 		k->total = decay(bl, k->total, k->total_ts, now);
 		k->total_ts = now;
 	}
-	k->total += weight;
-	k->observations++;
-	if (!bl->created_s || now < bl->created_s)
-		bl->created_s = now;
-	if (now > bl->updated_s)
-		bl->updated_s = now;
+	add_weight(bl, k, b, w, decay(bl, b->cnt[w], b->last[w], now), now,
+		   weight);
 }
 
 /* ---- serialization -------------------------------------------------- */
