@@ -334,18 +334,19 @@ static inline void synth_spawn(struct synth_world *w,
 }
 
 /*
- * An ssh login: sshd accepts from peer, forks the session's process, which
- * takes the user's login ids and becomes a login shell (*sh).
+ * An ssh login: sshd accepts peer:pport on local:22, forks the session's
+ * process, which takes the user's login ids and becomes a login shell (*sh).
  */
-static inline void synth_ssh_login(struct synth_world *w,
-				   const struct synth_proc *sshd,
-				   struct synth_proc *sh, const char *peer,
-				   uint32_t uid, uint32_t sessionid)
+static inline void synth_ssh_login_at(struct synth_world *w,
+				      const struct synth_proc *sshd,
+				      struct synth_proc *sh, const char *local,
+				      const char *peer, uint16_t pport,
+				      uint32_t uid, uint32_t sessionid)
 {
 	struct synth_proc child;
 
-	synth_net(&w->r, ESPY_EV_ACCEPT, w->ts, sshd, "10.0.0.2", 22,
-		  peer, 41000, 5, 0);
+	synth_net(&w->r, ESPY_EV_ACCEPT, w->ts, sshd, local, 22, peer, pport,
+		  5, 0);
 	synth_feed(w, 1);
 	child = *sshd;
 	child.tgid = w->next_pid++;
@@ -356,6 +357,16 @@ static inline void synth_ssh_login(struct synth_world *w,
 	child.auid = child.uid = uid;
 	child.sessionid = sessionid;
 	synth_spawn(w, &child, sh, "/usr/bin/bash", "-bash", 0);
+}
+
+/* the same on 10.0.0.2:22 from peer port 41000 */
+static inline void synth_ssh_login(struct synth_world *w,
+				   const struct synth_proc *sshd,
+				   struct synth_proc *sh, const char *peer,
+				   uint32_t uid, uint32_t sessionid)
+{
+	synth_ssh_login_at(w, sshd, sh, "10.0.0.2", peer, 41000, uid,
+			   sessionid);
 }
 
 /* Run a short-lived command: spawn, then exit. */

@@ -40,20 +40,7 @@ static void login(struct synth_world *w, struct synth_proc *sshd,
 		  const char *local, const char *peer, uint16_t pport,
 		  uint32_t sid, struct synth_proc *sh)
 {
-	struct synth_proc child;
-
-	synth_net(&w->r, ESPY_EV_ACCEPT, w->ts, sshd, local, 22, peer, pport,
-		  5, 0);
-	synth_feed(w, 1);
-	child = *sshd;
-	child.tgid = w->next_pid++;
-	child.ppid = sshd->tgid;
-	child.start_ns = w->ts;
-	synth_fork(&w->r, w->ts, sshd, &child);
-	synth_feed(w, 1);
-	child.auid = child.uid = 1000;
-	child.sessionid = sid;
-	synth_spawn(w, &child, sh, "/usr/bin/bash", "-bash", 0);
+	synth_ssh_login_at(w, sshd, sh, local, peer, pport, 1000, sid);
 }
 
 static struct espy_session *sess_of(struct synth_world *w,
