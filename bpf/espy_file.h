@@ -176,8 +176,6 @@ static __always_inline void espy_utimes(struct espy_file *fr, __u64 utimes)
  * Limit: an open racing with a rename or a mount may hit an entry in the
  * instant between the change taking effect and its sys_exit.
  */
-enum { ESPY_GEN_FS = 0, ESPY_GEN_INTEREST = 1, ESPY_GEN_OFF = 2, ESPY_GEN_MAX };
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ESPY_GEN_MAX);

@@ -52,4 +52,17 @@ struct espy_filter_val {
 	__u32 tag;
 };
 
+/*
+ * Slots of the eBPF sensors' open_gen array (bpf/espy_file.h): the
+ * generations that invalidate cached "not interesting" verdicts of
+ * read-only opens, and the switch that turns the cache off.  FS is bumped
+ * by the sensors; INTEREST and OFF are written by the loader only.
+ */
+enum espy_open_gen {
+	ESPY_GEN_FS = 0,
+	ESPY_GEN_INTEREST = 1,
+	ESPY_GEN_OFF = 2,
+	ESPY_GEN_MAX
+};
+
 #endif /* ESPY_FILTER_H */

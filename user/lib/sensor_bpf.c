@@ -222,7 +222,7 @@ static int guard_open_cache(struct bpf_sensor *b)
 	};
 	const char *pfx = "tracepoint/syscalls/sys_exit_";
 	size_t plen = strlen(pfx);
-	__u32 key = 2;	/* ESPY_GEN_OFF */
+	__u32 key = ESPY_GEN_OFF;
 	__u64 off = 1;
 
 	for (int i = 0; i < b->nhooks; i++) {
@@ -627,7 +627,7 @@ static int bpf_hooks(void *src, struct espy_hook_status *out, int max)
 static int bump_interest_gen(struct bpf_sensor *b)
 {
 	int fd = bpf_map__fd(b->skel->maps.open_gen);
-	__u32 key = 1;	/* ESPY_GEN_INTEREST */
+	__u32 key = ESPY_GEN_INTEREST;
 	__u64 gen;
 
 	if (bpf_map_lookup_elem(fd, &key, &gen) < 0)
